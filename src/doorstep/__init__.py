@@ -1,0 +1,1 @@
+"""doorstep: public-service guides as a phone-first website and printable QR pamphlets."""

@@ -1,0 +1,70 @@
+"""The `doorstep` command: a thin layer over the same functions the MkDocs plugin uses."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def _mkdocs(args: list[str]) -> None:
+    from mkdocs.__main__ import cli as mkdocs_cli
+
+    mkdocs_cli.main(args=args, prog_name="doorstep", standalone_mode=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Public-service guides in Markdown → a phone-first website and printable QR pamphlets."""
+
+
+@main.command()
+@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False),
+              help="The site's mkdocs.yml.")
+@click.option("-d", "--site-dir", default=None, help="Where to write the site (default: site_dir of mkdocs.yml).")
+def build(config_file: str, site_dir: str | None) -> None:
+    """Build the site and every pamphlet into site/.
+
+    The new site is built beside the old one and swapped in only when the
+    whole build succeeds. Exit code 1 on any error.
+    """
+    args = ["build", "--strict", "-f", config_file]
+    if site_dir:
+        args += ["-d", site_dir]
+    _mkdocs(args)
+
+
+@main.command()
+@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(config_file: str, dev_addr: str) -> None:
+    """Preview the site with live reload. Pamphlets come from the cache; only changed ones are rendered."""
+    _mkdocs(["serve", "-f", config_file, "-a", dev_addr])
+
+
+@main.command()
+@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
+def check(config_file: str) -> None:
+    """Check every guide (front matter, steps, images, links) without building.
+
+    Prints one line per problem, `file:line: what — what to do`; exit code 1 if any.
+    """
+    from .errors import DoorstepError
+    from .project import load_project
+
+    try:
+        library = load_project(Path(config_file))
+    except DoorstepError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    count = sum(len(v) for v in library.guides.values())
+    click.echo(f"{count} guide files in {len(library.guides)} guides: no problems found.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Shape a guide's rendered body: numbered steps and right-to-left safety.
+
+Both the site and the pamphlets show the same HTML, made here once per page.
+"""
+
+from __future__ import annotations
+
+import re
+
+H2_RE = re.compile(r"(?=<h2[\s>])")
+H2_OPEN_RE = re.compile(r"<h2([^>]*)>")
+TAG_SPLIT_RE = re.compile(r"(<[^>]+>)")
+# URLs, e-mail addresses, phone numbers and long digit groups: left-to-right islands.
+LTR_RUN_RE = re.compile(
+    r"(?:https?://[^\s<>()]+[^\s<>().,;:!?،؛])"
+    r"|(?:\b[\w.-]+@[\w-]+(?:\.[\w-]+)+\b)"
+    r"|(?:\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:vn|com|org|net)\b(?:/[^\s<>()]*[^\s<>().,;:!?،؛])?)"
+    r"|(?:\+?\d[\d .-]{5,}\d)"
+)
+
+
+def structure_steps(html: str, number) -> str:
+    """Wrap each level-2 section in one item of an ordered list of steps.
+
+    `number(n)` formats a step number in the page's language.
+    """
+    parts = H2_RE.split(html)
+    intro, sections = parts[0], parts[1:]
+    if not sections:
+        return html
+    items = []
+    for n, section in enumerate(sections, start=1):
+        section = H2_OPEN_RE.sub(
+            lambda m: f'<h2{m.group(1)}><span class="ds-step__n" aria-hidden="true">{number(n)}</span> ',
+            section,
+            count=1,
+        )
+        items.append(f'<li class="ds-step">{section.strip()}</li>')
+    return f'{intro.strip()}\n<ol class="ds-steps">\n' + "\n".join(items) + "\n</ol>"
+
+
+def isolate_ltr(html: str) -> str:
+    """Wrap URLs, phone numbers and domains in `<bdi dir="ltr">` inside text.
+
+    Without it, "0912 345 678" inside Arabic or Persian reads "678 345 0912".
+    """
+    out = []
+    in_bdi = 0
+    for piece in TAG_SPLIT_RE.split(html):
+        if piece.startswith("<"):
+            if piece.startswith("<bdi"):
+                in_bdi += 1
+            elif piece.startswith("</bdi"):
+                in_bdi -= 1
+            out.append(piece)
+        elif in_bdi or not piece.strip():
+            out.append(piece)
+        else:
+            out.append(LTR_RUN_RE.sub(lambda m: f'<bdi dir="ltr">{m.group(0)}</bdi>', piece))
+    return "".join(out)

@@ -1,0 +1,438 @@
+"""The guide model: read, validate and describe every guide once.
+
+A guide is a folder `guides/<slug>/` holding `index.md` in the default
+language and `index.<lang>.md` for each translation. Its front matter holds
+the guide's facts (validated by `GuideMeta`, the one schema); its body holds
+the steps, one level-2 heading per step.
+
+Nothing here knows about MkDocs: the site plugin, the pamphlet builder and
+the CLI all call `load_library()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from .errors import DoorstepError, Problem, rel
+
+TASKS = ("account", "identity", "insurance", "applications", "payments", "lookup", "contact", "help")
+MIN_STEPS, MAX_STEPS = 3, 10
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+GUIDE_FILE_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Source(BaseModel):
+    """An official source backing the guide's facts."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: Text = Field(description="Name of the source, e.g. the portal or the decree.")
+    url: Text = Field(description="Full https:// address of the official page.")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("must be a full https:// address")
+        return value
+
+    @property
+    def domain(self) -> str:
+        host = urlsplit(self.url).hostname or ""
+        return host.removeprefix("www.")
+
+
+class Trouble(BaseModel):
+    """One thing that can go wrong, and what to do about it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    problem: Text
+    fix: Text
+
+
+class GuideMeta(BaseModel):
+    """The front matter of a guide: its facts, shown before step 1."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: Text = Field(description="Short title of the task.")
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="One sentence: what the reader will be able to do."
+    )
+    task: Literal[TASKS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="Group on the home page. Required in index.md; translations inherit it."
+    )
+    order: int | None = Field(default=None, description="Position within its task on the home page.")
+    need: list[Text] = Field(min_length=1, description="What you need before step 1.")
+    cost: Text = Field(description="What it costs, as text. Never guess a fee.")
+    time: Text = Field(description="How long it takes, as text.")
+    where: Text = Field(description="Where it is done: at home on a phone, or which office.")
+    help: Text | None = Field(default=None, description="Who helps when the reader is stuck.")
+    trouble: list[Trouble] = Field(default_factory=list, description="What to do when it goes wrong.")
+    sources: list[Source] | None = Field(
+        default=None, min_length=1, description="Official sources. Required in index.md; translations inherit them."
+    )
+    reviewed: dt.date | None = Field(
+        default=None, description="Date the facts were last checked (YYYY-MM-DD). Translations inherit it."
+    )
+
+
+INHERITED = ("task", "order", "sources", "reviewed")
+REQUIRED_IN_DEFAULT = ("task", "sources", "reviewed")
+
+
+@dataclass
+class Guide:
+    """One guide in one language, validated."""
+
+    slug: str
+    lang: str  # language of the text in the file
+    path: Path
+    relpath: str
+    meta: GuideMeta
+    body: str
+    body_line: int  # line of the file where the body starts
+    steps: int
+
+    @property
+    def is_translation(self) -> bool:
+        return self.relpath.endswith(f".{self.lang}.md")
+
+
+@dataclass
+class Library:
+    """Every guide in every language it exists in."""
+
+    root: Path
+    docs_dir: Path
+    languages: list[str]
+    default: str
+    guides: dict[str, dict[str, Guide]] = field(default_factory=dict)
+
+    def get(self, slug: str, lang: str) -> Guide | None:
+        return self.guides.get(slug, {}).get(lang)
+
+    def resolve(self, slug: str, lang: str) -> Guide:
+        """The guide shown at `lang`'s URL: its translation, or the default-language text."""
+        by_lang = self.guides[slug]
+        return by_lang.get(lang) or by_lang[self.default]
+
+    def by_task(self, lang: str) -> list[tuple[str, list[Guide]]]:
+        groups: dict[str, list[Guide]] = {}
+        for slug in sorted(self.guides):
+            guide = self.resolve(slug, lang)
+            groups.setdefault(guide.meta.task or "help", []).append(guide)
+        ordered = []
+        for task in TASKS:
+            if task in groups:
+                items = sorted(groups[task], key=lambda g: (g.meta.order is None, g.meta.order or 0, g.meta.title))
+                ordered.append((task, items))
+        return ordered
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_text(path: Path, root: Path) -> str:
+    """The file's text, NFC-normalised, or a DoorstepError naming the bad byte's line."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DoorstepError(
+            Problem(rel(path, root), line, "the file is not UTF-8 text", "save it with UTF-8 encoding")
+        ) from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def split_front_matter(text: str, relpath: str) -> tuple[str, str, int]:
+    """Split `---` front matter from the body: (yaml text, body, body's first line)."""
+    if not text.startswith("---\n"):
+        raise DoorstepError(
+            Problem(relpath, 1, "the file does not start with front matter", "begin it with a line '---', the fields, then '---'")
+        )
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]) + "\n", "\n".join(lines[i + 1 :]), i + 2
+    raise DoorstepError(
+        Problem(relpath, 1, "the front matter is never closed", "add a line '---' after the last field")
+    )
+
+
+def parse_yaml(fm_text: str, relpath: str) -> tuple[dict, yaml.Node | None]:
+    """Front matter as data plus its node tree (for line numbers). Lines are file lines."""
+    try:
+        node = yaml.compose(fm_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(fm_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        what = (exc.problem or "invalid YAML").strip()
+        raise DoorstepError(
+            Problem(relpath, line, f"front matter is not valid YAML: {what}",
+                    "check indentation and put text containing ': ' or '#' in quotes")
+        ) from None
+    if data is None:
+        return {}, node
+    if not isinstance(data, dict):
+        raise DoorstepError(Problem(relpath, 2, "front matter must be a list of 'field: value' lines", "see docs/writing-guides.md"))
+    return data, node
+
+
+def node_line(node: yaml.Node | None, loc: tuple) -> int:
+    """File line of the value at `loc` in the front matter (the nearest existing parent)."""
+    line = node.start_mark.line + 2 if node is not None else 2
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    node = value
+                    line = key.start_mark.line + 2
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 2
+        else:
+            return line
+    return line
+
+
+def _field_name(loc: tuple) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def explain(error: dict) -> tuple[str, str]:
+    """A pydantic error as (message, what to do) for an editor."""
+    name = _field_name(error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return f"`{name}` is missing", f"add a line '{error['loc'][-1]}: …' to the front matter"
+    if kind == "extra_forbidden":
+        fields = ", ".join(GuideMeta.model_fields)
+        return f"unknown field `{name}`", f"check the spelling; the fields are: {fields}"
+    if kind == "string_type":
+        return f"`{name}` must be text", "put the value in quotes"
+    if kind in ("string_too_short",):
+        return f"`{name}` is empty", "write the text or remove the field"
+    if kind == "string_too_long":
+        return f"`{name}` is too long", f"keep it under {error['ctx']['max_length']} characters"
+    if kind == "list_type":
+        return f"`{name}` must be a list", "write each item on its own line starting with '- '"
+    if kind == "too_short":
+        return f"`{name}` must have at least one item", "add an item starting with '- '"
+    if kind.startswith("date"):
+        return f"`{name}` must be a date", "write it as YYYY-MM-DD, e.g. 2026-11-22"
+    if kind == "literal_error":
+        return f"`{name}` must be one of: {', '.join(TASKS)}", "pick the task this guide helps with"
+    if kind in ("int_type", "int_parsing"):
+        return f"`{name}` must be a whole number", "write a number such as 1"
+    if kind == "model_type" or kind == "dict_type":
+        return f"`{name}` must be a group of fields", "see docs/writing-guides.md for its shape"
+    if kind == "value_error":
+        return f"`{name}` {error['msg'].removeprefix('Value error, ')}", "use the official page's https:// address"
+    return f"`{name}`: {error['msg']}", "see docs/writing-guides.md"
+
+
+def validate_meta(data: dict, node: yaml.Node | None, relpath: str) -> GuideMeta:
+    try:
+        return GuideMeta.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            message, hint = explain(error)
+            loc = error["loc"][:-1] if error["type"] == "missing" else error["loc"]
+            problems.append(Problem(relpath, node_line(node, loc), message, hint))
+        raise DoorstepError(problems) from None
+
+
+# --------------------------------------------------------------------------- body checks
+
+FENCE_RE = re.compile(r"^\s*(```|~~~)")
+IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
+LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+RAW_TAG_RE = re.compile(r"<\s*(?P<tag>img|a|link|script|iframe|object|embed|style|svg|image|video|audio|source|base|meta)\b", re.I)
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def body_lines(body: str, first_line: int):
+    """(file line number, text) for each body line outside fenced code."""
+    fenced = False
+    for offset, line in enumerate(body.split("\n")):
+        if FENCE_RE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            yield first_line + offset, line
+
+
+def _local_target(href: str, base: Path, docs_dir: Path) -> Path | None:
+    """The file a relative link or image points at, or None if it leaves the docs."""
+    target = (base / href).resolve()
+    try:
+        target.relative_to(docs_dir.resolve())
+    except ValueError:
+        return None
+    return target
+
+
+def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: Path) -> tuple[int, list[Problem]]:
+    """Count the steps and report body problems: headings, images, links, raw HTML."""
+    problems: list[Problem] = []
+    steps = 0
+    first_step_line = first_line
+    for lineno, line in body_lines(body, first_line):
+        if line.startswith("## "):
+            steps += 1
+            first_step_line = first_step_line if steps > 1 else lineno
+        elif re.match(r"^#\s", line):
+            problems.append(Problem(relpath, lineno, "a level-1 heading in the body",
+                                    "remove it: the title comes from the front matter, steps use '## '"))
+        tag = RAW_TAG_RE.search(line)
+        if tag:
+            problems.append(Problem(relpath, lineno, f"raw HTML <{tag.group('tag').lower()}> is not allowed in a guide",
+                                    "use Markdown: ![alt](picture.svg) for images, [text](https://…) for links"))
+        for match in IMAGE_RE.finditer(line):
+            alt, src = match.group("alt").strip(), match.group("src")
+            if not alt:
+                problems.append(Problem(relpath, lineno, f"image '{src}' has no alt text",
+                                        "describe the picture between the brackets: ![what it shows](…)"))
+            if not src or SCHEME_RE.match(src) or src.startswith("/"):
+                problems.append(Problem(relpath, lineno, f"image '{src}' is not a file in the guide's folder",
+                                        "put the picture next to index.md and write its file name"))
+                continue
+            target = _local_target(src, path.parent, docs_dir)
+            if target is None or not target.is_file():
+                problems.append(Problem(relpath, lineno, f"image '{src}' not found",
+                                        f"add {src} to {Path(relpath).parent.as_posix()}/ or fix the file name"))
+        for match in LINK_RE.finditer(line):
+            href = match.group("href")
+            scheme = SCHEME_RE.match(href)
+            if scheme:
+                kind = href.split(":", 1)[0].lower()
+                if kind in ("https", "tel", "mailto"):
+                    continue
+                problems.append(Problem(relpath, lineno, f"link '{href}' is not https",
+                                        "link only to https:// pages (or tel:/mailto:)"))
+                continue
+            file_part = href.split("#", 1)[0]
+            if not file_part:
+                continue
+            target = _local_target(file_part, path.parent, docs_dir)
+            if target is not None and target.is_dir():
+                target = target / "index.md"
+            if target is None or not target.is_file():
+                problems.append(Problem(relpath, lineno, f"link '{href}' points to nothing",
+                                        "link to another guide as ../<slug>/index.md, or fix the spelling"))
+    if not MIN_STEPS <= steps <= MAX_STEPS:
+        problems.append(Problem(relpath, first_step_line, f"the guide has {steps} steps (a '## ' heading each)",
+                                f"write {MIN_STEPS} to {MAX_STEPS} steps; split a longer task into two guides"))
+    return steps, problems
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_guide(path: Path, root: Path, docs_dir: Path):
+    relpath = rel(path, root)
+    text = read_text(path, root)
+    fm_text, body, body_line = split_front_matter(text, relpath)
+    data, node = parse_yaml(fm_text, relpath)
+    return relpath, data, node, body, body_line
+
+
+def load_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None) -> Library:
+    """Read and validate every guide under `docs_dir`. Raises DoorstepError listing every problem."""
+    docs_dir = Path(docs_dir)
+    root = Path(root or docs_dir.parent)
+    library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default)
+    problems: list[Problem] = []
+    raw: dict[str, dict[str, tuple]] = {}
+
+    for folder in sorted(p for p in docs_dir.iterdir() if p.is_dir()):
+        sources = sorted(folder.glob("index*.md"))
+        if not sources:
+            continue
+        if not SLUG_RE.match(folder.name):
+            problems.append(Problem(rel(sources[0], root), 1, f"guide folder name '{folder.name}' is not a short ASCII slug",
+                                    "rename the folder with a-z, 0-9 and '-' only (it becomes the URL and the QR code)"))
+            continue
+        for path in sources:
+            match = GUIDE_FILE_RE.match(path.name)
+            if not match:
+                continue
+            lang = match.group("lang") or default
+            if lang not in languages:
+                problems.append(Problem(rel(path, root), 1, f"language '{lang}' is not one of the site's languages ({', '.join(languages)})",
+                                        "rename the file, or add the language to plugins.i18n.languages in mkdocs.yml"))
+                continue
+            if match.group("lang") == default:
+                problems.append(Problem(rel(path, root), 1, f"'{path.name}' repeats the default language",
+                                        f"the {default} text belongs in index.md"))
+                continue
+            try:
+                raw.setdefault(folder.name, {})[lang] = _read_guide(path, root, docs_dir)
+            except DoorstepError as exc:
+                problems.extend(exc.problems)
+
+    for slug, by_lang in raw.items():
+        if default not in by_lang:
+            any_file = next(iter(by_lang.values()))[0]
+            problems.append(Problem(any_file, 1, f"guide '{slug}' has no index.md in the default language ({default})",
+                                    "write the original text in index.md first"))
+            continue
+        base_data = by_lang[default][1]
+        for lang in [default] + sorted(k for k in by_lang if k != default):
+            relpath, data, node, body, body_line = by_lang[lang]
+            merged = dict(data)
+            if lang != default and isinstance(base_data, dict):
+                for key in INHERITED:
+                    if key not in merged and key in base_data:
+                        merged[key] = base_data[key]
+            try:
+                meta = validate_meta(merged, node, relpath)
+            except DoorstepError as exc:
+                problems.extend(exc.problems)
+                continue
+            if lang == default:
+                for key in REQUIRED_IN_DEFAULT:
+                    if getattr(meta, key) is None:
+                        problems.append(Problem(relpath, 1, f"`{key}` is missing", f"add a line '{key}: …' to the front matter"))
+            path = root / relpath
+            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir)
+            problems.extend(body_problems)
+            library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, body, body_line, steps)
+
+    for path in sorted(docs_dir.glob("index*.md")):
+        match = GUIDE_FILE_RE.match(path.name)
+        lang = (match.group("lang") if match else None) or default
+        if lang not in languages:
+            problems.append(Problem(rel(path, root), 1, f"language '{lang}' is not one of the site's languages ({', '.join(languages)})",
+                                    "rename the file, or add the language to plugins.i18n.languages in mkdocs.yml"))
+            continue
+        try:
+            _read_guide(path, root, docs_dir)
+        except DoorstepError as exc:
+            problems.extend(exc.problems)
+
+    if problems:
+        problems.sort(key=lambda p: (p.path, p.line))
+        raise DoorstepError(problems)
+    return library

@@ -1,0 +1,258 @@
+"""Pamphlets: one printable PDF per guide per language, with a QR code back to its page.
+
+`Pamphleteer.build(jobs)` is the one entry point: it assembles each
+pamphlet's HTML from the print template in `pamphlets/`, checks its
+characters against the pamphlet fonts, renders what the cache lacks (in
+parallel processes) and writes every PDF atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from ..errors import DoorstepError, Problem
+from ..locale import Strings, direction
+from ..model import Guide
+from . import fonts
+from .qr import qr_svg
+from .render import BASE, RenderFailure, init_worker, render_pdf
+
+__all__ = ["PamphletJob", "Pamphleteer", "write_atomic", "short_url"]
+
+COUNTER_STYLE = {"fa": "persian", "ar": "arabic-indic"}
+
+
+@dataclass
+class PamphletJob:
+    """Everything one pamphlet is made from; the site already knows all of it."""
+
+    guide: Guide  # the text shown (a translation, or the default-language text)
+    lang: str  # the language of the page (its URL)
+    url: str  # the page's canonical URL, encoded in the QR code
+    content: str  # the rendered, structured body HTML of the page
+    page_path: str  # the page's path in the site, e.g. "en/vneid/"
+    out: Path  # where the PDF goes
+    files: dict[str, str] = field(default_factory=dict)  # site path → source file, for images
+    fallback_url: str | None = None  # set when the text is the untranslated original
+
+
+def short_url(url: str) -> str:
+    """The URL as a person types it: no scheme, no trailing slash."""
+    parts = urlsplit(url)
+    text = parts.netloc + parts.path.rstrip("/")
+    if parts.query:
+        text += "?" + parts.query
+    return text
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+LINK_RE = re.compile(r'<a\s[^>]*href="(https?://[^"]+)"[^>]*>(.*?)</a>', re.S)
+TAG_RE = re.compile(r"<[^>]+>")
+STYLE_RE = re.compile(r"<(style|svg)\b.*?</\1>", re.S | re.I)
+SVG_TEXT_RE = re.compile(r"<(text|tspan|title|desc)\b[^>]*>(.*?)</\1>", re.S)
+
+
+def print_links(content: str) -> str:
+    """Show each external link's address after its text: paper has no clicks."""
+
+    def spell(match: re.Match) -> str:
+        url, text = match.group(1), match.group(2)
+        if short_url(url) in TAG_RE.sub("", text):
+            return match.group(0)
+        return f'{match.group(0)} <bdi dir="ltr" class="url">({htmllib.escape(short_url(url))})</bdi>'
+
+    return LINK_RE.sub(spell, content)
+
+
+def page_label(template: str, style: str) -> str:
+    """A CSS `content` value for "Page {page} of {pages}" in the pamphlet's language."""
+    out = []
+    for part in re.split(r"(\{page\}|\{pages\})", template):
+        if part in ("{page}", "{pages}"):
+            out.append(f"counter({part[1:-1]}, {style})")
+        elif part:
+            out.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(out)
+
+
+def visible_text(document: str) -> str:
+    return htmllib.unescape(TAG_RE.sub(" ", STYLE_RE.sub(" ", document)))
+
+
+class Pamphleteer:
+    """Turns pamphlet jobs into PDFs, from the cache when it can."""
+
+    def __init__(self, template_dir: Path, cache_dir: Path, root: Path, workers: int = 0,
+                 qr_level: str = "M", progress: Callable[[int, int, int], None] | None = None):
+        self.template_dir = Path(template_dir)
+        self.cache_dir = Path(cache_dir)
+        self.root = Path(root)
+        self.workers = workers or os.cpu_count() or 1
+        self.qr_level = qr_level
+        self.progress = progress
+        self._pool: ProcessPoolExecutor | None = None
+        for name in ("pamphlet.html", "pamphlet.css"):
+            if not (self.template_dir / name).is_file():
+                raise DoorstepError(Problem(str(self.template_dir / name), 1, "pamphlet template missing",
+                                            "restore it from the doorstep repository or set pamphlet_dir"))
+        self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.template_dir)),
+                                       autoescape=True, undefined=jinja2.StrictUndefined)
+        fonts.activate(self.cache_dir)
+        self._salt = "|".join([version("doorstep"), version("weasyprint"), version("qrcode"), fonts.fingerprint()])
+
+    # ------------------------------------------------------------------ assembly
+
+    def document(self, job: PamphletJob) -> str:
+        """The pamphlet's HTML, complete: styles inline, QR code inline."""
+        strings = Strings(job.lang)
+        svg, qr_version = qr_svg(job.url, self.qr_level)
+        content_lang = job.guide.lang
+        css = (self.template_dir / "pamphlet.css").read_text(encoding="utf-8")
+        return self._env.get_template("pamphlet.html").render(
+            lang=job.lang,
+            dir=strings.dir,
+            t=strings,
+            guide=job.guide,
+            meta=job.guide.meta,
+            content=Markup(print_links(job.content)),
+            content_lang=content_lang,
+            content_dir=direction(content_lang),
+            qr=Markup(svg),
+            qr_version=qr_version,
+            url=job.url,
+            short_url=short_url(job.url),
+            fallback_url=job.fallback_url,
+            css=Markup(css),
+            font_stack=Markup(fonts.STACKS[strings.dir]),
+            page_label=Markup(page_label(strings("page"), COUNTER_STYLE.get(job.lang, "decimal"))),
+        )
+
+    def _check_glyphs(self, job: PamphletJob, document: str) -> None:
+        text = visible_text(document)
+        for path in job.files.values():
+            if path.endswith(".svg"):
+                svg = Path(path).read_text(encoding="utf-8", errors="replace")
+                text += " ".join(m.group(2) for m in SVG_TEXT_RE.finditer(svg))
+        missing = fonts.uncovered(text)
+        if not missing:
+            return
+        char = missing[0]
+        source = job.guide.path.read_text(encoding="utf-8", errors="replace").split("\n")
+        line = next((i for i, text_line in enumerate(source, 1) if char in text_line), 1)
+        raise DoorstepError(Problem(job.guide.relpath, line,
+                                    f"character '{char}' (U+{ord(char):04X}) has no glyph in the pamphlet fonts",
+                                    "replace it with a common character, or remove it"))
+
+    def _key(self, document: str, job: PamphletJob, base_url: str) -> str:
+        digest = hashlib.sha256(self._salt.encode())
+        digest.update(base_url.encode())
+        digest.update(document.encode())
+        for site_path in sorted(job.files):
+            digest.update(site_path.encode())
+            digest.update(hashlib.sha256(Path(job.files[site_path]).read_bytes()).digest())
+        return digest.hexdigest()
+
+    # ------------------------------------------------------------------ rendering
+
+    def build(self, jobs: list[PamphletJob]) -> dict[Path, int]:
+        """Write every job's PDF; return each output's size in bytes."""
+        prepared = []
+        problems: list[Problem] = []
+        for job in jobs:
+            try:
+                document = self.document(job)
+                self._check_glyphs(job, document)
+            except DoorstepError as exc:
+                problems.extend(exc.problems)
+                continue
+            base_url = urljoin(BASE, job.page_path)
+            prepared.append((job, document, base_url, self._key(document, job, base_url)))
+        if problems:
+            raise DoorstepError(problems)
+
+        sizes: dict[Path, int] = {}
+        missing = []
+        done = 0
+        for job, document, base_url, key in prepared:
+            cached = self.cache_dir / "pamphlets" / f"{key}.pdf"
+            if cached.is_file():
+                data = cached.read_bytes()
+                write_atomic(job.out, data)
+                sizes[job.out] = len(data)
+                done += 1
+            else:
+                missing.append((job, document, base_url, key))
+        from_cache = done
+        if self.progress:
+            self.progress(done, len(prepared), from_cache)
+
+        def finish(job, key, data):
+            nonlocal done
+            write_atomic(self.cache_dir / "pamphlets" / f"{key}.pdf", data)
+            write_atomic(job.out, data)
+            sizes[job.out] = len(data)
+            done += 1
+            if self.progress:
+                self.progress(done, len(prepared), from_cache)
+
+        failures: list[Problem] = []
+        roots = [str(self.root)]
+        if len(missing) > 1 and self.workers > 1:
+            pool = self._get_pool()
+            futures = [(job, key, pool.submit(render_pdf, document, base_url, job.files, roots))
+                       for job, document, base_url, key in missing]
+            for job, key, future in futures:
+                try:
+                    finish(job, key, future.result())
+                except RenderFailure as exc:
+                    failures.append(Problem(job.guide.relpath, 1, f"pamphlet ({job.lang}): {exc}",
+                                            "use only pictures from the guide's folder and https links"))
+        else:
+            init_worker(str(self.cache_dir))
+            for job, document, base_url, key in missing:
+                try:
+                    finish(job, key, render_pdf(document, base_url, job.files, roots))
+                except RenderFailure as exc:
+                    failures.append(Problem(job.guide.relpath, 1, f"pamphlet ({job.lang}): {exc}",
+                                            "use only pictures from the guide's folder and https links"))
+        if failures:
+            raise DoorstepError(failures)
+        return sizes
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # fork: workers start in milliseconds; fontconfig is pointed at our
+            # private folder before any process touches Pango.
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context("fork"),
+                                             initializer=init_worker, initargs=(str(self.cache_dir),))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

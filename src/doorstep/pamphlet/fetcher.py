@@ -1,0 +1,48 @@
+"""The only way a pamphlet reaches outside its HTML: a fetcher that serves
+`data:` URLs and the guide's own files, and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .render import BASE
+
+
+class RefusedURL(FatalURLFetchingError):
+    """A pamphlet asked for something outside what it may read. Stops the render."""
+
+    def __init__(self, url: str, why: str):
+        self.url = url
+        self.why = why
+        super().__init__(f"refused to fetch '{url}': {why}")
+
+
+class SafeFetcher(URLFetcher):
+    """Serves `data:` URLs and `BASE + path` for paths listed in `files`, which
+    must lie inside one of `roots`. Every other URL stops the render."""
+
+    def __init__(self, files: dict[str, str], roots: list[str]):
+        super().__init__(allowed_protocols={"data", "https"})
+        self._files = files
+        self._roots = [Path(r).resolve() for r in roots]
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if not url.startswith(BASE):
+            raise RefusedURL(url, "pamphlets may only use files from the guide's own folder")
+        parts = urlsplit(url)
+        key = unquote(parts.path).lstrip("/")
+        source = self._files.get(key)
+        if source is None:
+            raise RefusedURL(url, "not a file of this guide")
+        path = Path(source).resolve()
+        if not any(path.is_relative_to(root) for root in self._roots):
+            raise RefusedURL(url, "outside the project")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})

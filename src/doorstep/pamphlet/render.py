@@ -1,0 +1,65 @@
+"""HTML → PDF with WeasyPrint, in whichever process calls it.
+
+One FontConfiguration per process, a private fontconfig (see fonts.py), the
+safe fetcher, and WeasyPrint's own warnings about missing glyphs or refused
+resources turned into errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from . import fonts
+
+BASE = "https://pamphlet.invalid/"  # .invalid never resolves: nothing can leave the machine
+_FONT_CONFIG = None
+
+
+class RenderFailure(Exception):
+    """Rendering stopped for a reason the editor can act on."""
+
+
+class _Collector(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def init_worker(cache_dir: str) -> None:
+    """Run once in each rendering process, before WeasyPrint is used."""
+    fonts.activate(Path(cache_dir))
+
+
+def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]) -> bytes:
+    """Render one pamphlet. Raises RenderFailure with a one-line reason."""
+    global _FONT_CONFIG
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fetcher import RefusedURL, SafeFetcher
+
+    if _FONT_CONFIG is None:
+        _FONT_CONFIG = FontConfiguration()
+    collector = _Collector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    previous_propagate = logger.propagate
+    logger.propagate = False
+    try:
+        document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(files, roots))
+        pdf = document.write_pdf(font_config=_FONT_CONFIG, pdf_tags=True)
+    except RefusedURL as exc:
+        raise RenderFailure(str(exc)) from None
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = previous_propagate
+    for message in collector.messages:
+        if ".notdef" in message:
+            raise RenderFailure(f"no pamphlet font has a glyph for {message.split(': ', 1)[-1]}")
+        if "Failed to load" in message or "refused" in message.lower():
+            raise RenderFailure(message.splitlines()[0])
+    return pdf

@@ -1,0 +1,50 @@
+"""Read a doorstep project's settings from its mkdocs.yml, without building it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import DoorstepError, Problem
+from .model import Library, load_library
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that tolerates MkDocs' !ENV and !relative tags."""
+
+
+def _tag(loader, suffix, node):
+    if isinstance(node, yaml.SequenceNode):
+        values = loader.construct_sequence(node)
+        return values[-1] if values else None
+    return loader.construct_scalar(node)
+
+
+_Loader.add_multi_constructor("!", _tag)
+
+
+def load_project(config_file: Path) -> Library:
+    """The validated guides of the site described by `config_file`."""
+    config_file = Path(config_file)
+    if not config_file.is_file():
+        raise DoorstepError(Problem(str(config_file), 1, "file not found", "run doorstep in the project folder or pass -f"))
+    try:
+        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise DoorstepError(Problem(str(config_file), line, f"not valid YAML: {exc.problem}", "fix the indentation")) from None
+    root = config_file.parent
+    docs_dir = root / config.get("docs_dir", "docs")
+    languages, default = [], None
+    for plugin in config.get("plugins", []):
+        if isinstance(plugin, dict) and "i18n" in plugin:
+            for lang in (plugin["i18n"] or {}).get("languages", []):
+                if lang.get("build", True):
+                    languages.append(lang["locale"])
+                if lang.get("default"):
+                    default = lang["locale"]
+    if not languages or default is None:
+        raise DoorstepError(Problem(str(config_file), 1, "no i18n languages with a default one",
+                                    "configure plugins → i18n → languages in mkdocs.yml"))
+    return load_library(docs_dir, languages, default, root)
