@@ -1,0 +1,159 @@
+"""The guide model: every kind of bad input gets one line naming file and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from doorstep.errors import DoorstepError
+from doorstep.model import load_library
+
+from conftest import FIXTURES
+
+LANGS = ["vi", "en", "ar", "fa"]
+
+GOOD = (FIXTURES / "guides" / "only-vi" / "index.md").read_text(encoding="utf-8")
+
+
+def docs(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "guides", root / "guides")
+    for name, text in files.items():
+        path = root / "guides" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return root
+
+
+def problems(tmp_path, files) -> list[str]:
+    root = docs(tmp_path, files)
+    with pytest.raises(DoorstepError) as info:
+        load_library(root / "guides", LANGS, "vi", root)
+    return [str(p) for p in info.value.problems]
+
+
+def test_fixture_guides_are_valid(tmp_path):
+    root = docs(tmp_path, {})
+    library = load_library(root / "guides", LANGS, "vi", root)
+    assert sorted(library.guides) == ["demo", "only-vi"]
+    assert sorted(library.guides["demo"]) == ["en", "fa", "vi"]
+    demo_fa = library.get("demo", "fa")
+    # Translations inherit sources and the review date from the original.
+    assert demo_fa.meta.sources[0].domain == "dichvucong.gov.vn"
+    assert str(demo_fa.meta.reviewed) == "2026-11-20"
+    assert demo_fa.steps == 3
+    assert library.resolve("only-vi", "en").lang == "vi"
+
+
+def test_unclosed_front_matter(tmp_path):
+    text = GOOD.replace("reviewed: 2026-11-20\n---\n", "reviewed: 2026-11-20\n")
+    assert problems(tmp_path, {"only-vi/index.md": text}) == [
+        "guides/only-vi/index.md:1: the front matter is never closed — add a line '---' after the last field"
+    ]
+
+
+def test_missing_front_matter(tmp_path):
+    out = problems(tmp_path, {"x/index.md": "## Just a body\n"})
+    assert out[0].startswith("guides/x/index.md:1: the file does not start with front matter")
+
+
+def test_yaml_error_names_its_line(tmp_path):
+    text = GOOD.replace("time: 5 phút", "time: [5 phút")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert line.startswith("guides/only-vi/index.md:")
+    number = int(line.split(":")[1])
+    assert GOOD.split("\n")[number - 1].startswith(("time", "where")), line
+    assert "not valid YAML" in line
+
+
+def test_wrong_type(tmp_path):
+    text = GOOD.replace("cost: Miễn phí", "cost: 0")
+    assert problems(tmp_path, {"only-vi/index.md": text}) == [
+        "guides/only-vi/index.md:7: `cost` must be text — put the value in quotes"
+    ]
+
+
+def test_missing_field_and_unknown_field(tmp_path):
+    text = GOOD.replace("time: 5 phút\n", "").replace("where:", "were:")
+    out = problems(tmp_path, {"only-vi/index.md": text})
+    assert any("`time` is missing" in p for p in out)
+    assert any(p.startswith("guides/only-vi/index.md:8: unknown field `were`") for p in out)
+
+
+def test_bad_date(tmp_path):
+    text = GOOD.replace("reviewed: 2026-11-20", "reviewed: 20/11/2026")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert line == "guides/only-vi/index.md:13: `reviewed` must be a date — write it as YYYY-MM-DD, e.g. 2026-11-22"
+
+
+def test_http_source_is_refused(tmp_path):
+    text = GOOD.replace("https://dichvucong.gov.vn/", "http://dichvucong.gov.vn/")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert line.startswith("guides/only-vi/index.md:12: `sources[1].url` must be a full https:// address")
+
+
+def test_missing_image(tmp_path):
+    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Ảnh](missing.svg)")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert line.startswith("guides/only-vi/index.md:20: image 'missing.svg' not found")
+
+
+def test_image_without_alt_text(tmp_path):
+    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![](../demo/phone.svg)")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert "has no alt text" in line and ":20:" in line
+
+
+def test_broken_internal_link(tmp_path):
+    text = GOOD.replace("../demo/index.md", "../nowhere/index.md")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert line.startswith("guides/only-vi/index.md:22: link '../nowhere/index.md' points to nothing")
+
+
+def test_hostile_raw_html(tmp_path):
+    text = GOOD.replace("Làm việc ba.", 'Làm việc ba. <img src="file:///etc/passwd">')
+    out = problems(tmp_path, {"only-vi/index.md": text})
+    assert out == ["guides/only-vi/index.md:26: raw HTML <img> is not allowed in a guide — "
+                   "use Markdown: ![alt](picture.svg) for images, [text](https://…) for links"]
+
+
+def test_image_outside_the_docs(tmp_path):
+    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Ảnh](../../../../etc/passwd)")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert "etc/passwd" in line and "not found" in line
+
+
+def test_not_utf8(tmp_path):
+    data = GOOD.replace("Làm việc hai.", "Làm việc hai. XBADX").encode("utf-8").replace(b"XBADX", b"\xe0")
+    (line,) = problems(tmp_path, {"only-vi/index.md": data})
+    assert line == "guides/only-vi/index.md:22: the file is not UTF-8 text — save it with UTF-8 encoding"
+
+
+def test_unknown_language(tmp_path):
+    (line,) = problems(tmp_path, {"only-vi/index.de.md": GOOD})
+    assert line.startswith("guides/only-vi/index.de.md:1: language 'de' is not one of the site's languages")
+
+
+def test_step_count(tmp_path):
+    text = GOOD.split("## Bước hai")[0]
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert "the guide has 1 steps" in line and "3 to 10" in line
+
+
+def test_slug_must_be_ascii(tmp_path):
+    out = problems(tmp_path, {"hướng-dẫn/index.md": GOOD})
+    assert "is not a short ASCII slug" in out[0]
+
+
+def test_decomposed_text_is_normalised(tmp_path):
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", GOOD)
+    root = docs(tmp_path, {"only-vi/index.md": text})
+    library = load_library(root / "guides", LANGS, "vi", root)
+    assert library.get("only-vi", "vi").meta.title == "Chỉ có tiếng Việt"
