@@ -88,6 +88,25 @@ def print_links(content: str) -> str:
     return LINK_RE.sub(spell, content)
 
 
+STEP_RE = re.compile(r'(<li class="ds-step">)(.*?)(</li>)', re.S)
+IMG_PARA_RE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
+
+
+def images_beside_text(content: str) -> str:
+    """Move each step's pictures to just after its heading, so the text flows beside them."""
+
+    def move(match: re.Match) -> str:
+        body = match.group(2)
+        images = IMG_PARA_RE.findall(body)
+        if not images:
+            return match.group(0)
+        body = IMG_PARA_RE.sub("", body)
+        body = body.replace("</h2>", "</h2>" + "".join(images), 1)
+        return match.group(1) + body + match.group(3)
+
+    return STEP_RE.sub(move, content)
+
+
 def page_label(template: str, style: str) -> str:
     """A CSS `content` value for "Page {page} of {pages}" in the pamphlet's language."""
     out = []
@@ -138,7 +157,7 @@ class Pamphleteer:
             t=strings,
             guide=job.guide,
             meta=job.guide.meta,
-            content=Markup(print_links(job.content)),
+            content=Markup(images_beside_text(print_links(job.content))),
             content_lang=content_lang,
             content_dir=direction(content_lang),
             qr=Markup(svg),
@@ -148,6 +167,7 @@ class Pamphleteer:
             fallback_url=job.fallback_url,
             css=Markup(css),
             font_stack=Markup(fonts.STACKS[strings.dir]),
+            domains=list(dict.fromkeys(source.domain for source in job.guide.meta.sources or []))[:3],
             page_label=Markup(page_label(strings("page"), COUNTER_STYLE.get(job.lang, "decimal"))),
         )
 

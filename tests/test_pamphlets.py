@@ -1,0 +1,176 @@
+"""Pamphlets: real WeasyPrint PDFs, read back the way a volunteer's phone and printer would."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from doorstep.pamphlet.render import BASE, RenderFailure, init_worker, render_pdf
+
+from conftest import LANGS, Canary, bundled_guides, error_lines, make_project, page_file, page_url, run_build
+
+DPI = 150
+LETTERS = {
+    "vi": re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]"),
+    "en": re.compile(r"\b(the|your|and)\b", re.I),
+    "ar": re.compile(r"[\u0621-\u064A]"),
+    "fa": re.compile(r"[پچژگکی]"),
+}
+
+
+def pdf_path(site: Path, lang: str, slug: str) -> Path:
+    return page_file(site, lang, slug).parent / f"{slug}.pdf"
+
+
+def squash(text: str) -> str:
+    """Text compared the way a reader sees it: NFC, no combining marks, no spaces or bidi controls."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not ch.isspace() and not unicodedata.combining(ch)
+                   and unicodedata.category(ch) != "Cf")
+
+
+def page_text(path: Path) -> str:
+    pdf = pdfium.PdfDocument(path)
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def decode_qr(path: Path) -> list:
+    pdf = pdfium.PdfDocument(path)
+    image = pdf[0].render(scale=DPI / 72).to_pil()
+    return zxingcpp.read_barcodes(image)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_guide_has_a_linked_pamphlet_whose_qr_opens_its_page(bundled_site, lang):
+    for slug in bundled_guides():
+        pdf = pdf_path(bundled_site, lang, slug)
+        assert pdf.is_file(), pdf
+        html = page_file(bundled_site, lang, slug).read_text(encoding="utf-8")
+        assert f'href="{slug}.pdf"' in html, "the page links its pamphlet"
+        codes = decode_qr(pdf)
+        assert [c.text for c in codes] == [page_url(lang, slug)]
+        code = codes[0]
+        assert code.ec_level in ("M", "Q", "H")
+        # At least 25 mm wide on paper, without its quiet zone.
+        width_px = code.position.top_right.x - code.position.top_left.x
+        assert width_px / DPI * 25.4 >= 25, f"QR code is {width_px / DPI * 25.4:.1f} mm"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pamphlet_text_title_letters_and_url(bundled_site, lang):
+    for slug in bundled_guides():
+        pdf = pdf_path(bundled_site, lang, slug)
+        text = page_text(pdf)
+        reader = pypdf.PdfReader(pdf)
+        title = reader.metadata.title
+        # Extraction gives right-to-left lines in visual order: compare word by word.
+        assert all(squash(word) in squash(text) for word in title.split()), "the title is printed"
+        assert LETTERS[lang].search(text), f"no {lang} letters in {pdf}"
+        short = page_url(lang, slug).removeprefix("https://").rstrip("/")
+        assert squash(short) in squash(text), "the short URL is printed beside the QR code"
+        assert 1 <= len(reader.pages) <= 2, "one or two A4 pages"
+        width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+        assert (round(float(width) / 72 * 25.4), round(float(height) / 72 * 25.4)) == (210, 297)
+
+
+def test_pdf_metadata_language_and_tags(bundled_site):
+    slug = bundled_guides()[0]
+    for lang in LANGS:
+        reader = pypdf.PdfReader(pdf_path(bundled_site, lang, slug))
+        root = reader.trailer["/Root"]
+        assert root["/Lang"] == lang
+        assert reader.metadata.subject, "the summary is the PDF's subject"
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], "tagged PDF"
+
+
+def test_only_the_pinned_fonts_subset(bundled_site):
+    for lang in LANGS:
+        reader = pypdf.PdfReader(pdf_path(bundled_site, lang, bundled_guides()[0]))
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                name = str(font.get_object()["/BaseFont"])
+                assert re.match(r"^/[A-Z]{6}\+Noto-(Sans|Naskh)", name), name
+
+
+def test_pamphlets_are_small(bundled_site):
+    sizes = sorted(p.stat().st_size for p in bundled_site.rglob("*.pdf"))
+    assert sizes and sizes[len(sizes) // 2] <= 60 * 1024, sizes
+
+
+def _digest_tree(site: Path) -> dict[str, str]:
+    return {str(p.relative_to(site)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_give_identical_bytes(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1763769600")
+    first = make_project(tmp_path / "a")
+    second = make_project(tmp_path / "b" / "elsewhere")
+    assert run_build(first).returncode == 0
+    assert run_build(second).returncode == 0
+    a, b = _digest_tree(first / "site"), _digest_tree(second / "site")
+    pdfs = [k for k in a if k.endswith(".pdf")]
+    assert pdfs
+    assert {k: a[k] for k in pdfs} == {k: b[k] for k in pdfs}, "PDFs differ between two builds"
+    assert a == b, "site files differ between two builds"
+    # No absolute path of the build machine inside any PDF.
+    for name in pdfs:
+        assert str(tmp_path).encode() not in (first / "site" / name).read_bytes()
+
+
+def test_warm_rebuild_renders_nothing(project):
+    assert run_build(project).returncode == 0
+    again = run_build(project)
+    assert again.returncode == 0
+    ready = re.findall(r"Pamphlets: (\d+)/(\d+) ready \((\d+) from cache\)", again.stderr)
+    assert ready and all(done == total == cached for done, total, cached in ready), again.stderr
+
+
+def test_uncovered_character_fails_the_build_with_its_code_point(project):
+    path = project / "guides" / "only-vi" / "index.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Làm việc hai.", "Làm việc hai 中."), encoding="utf-8")
+    result = run_build(project)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "guides/only-vi/index.md:22: character '中' (U+4E2D) has no glyph in the pamphlet fonts" in result.stderr
+    assert not list((project / "site").rglob("*.pdf")) if (project / "site").exists() else True
+
+
+HOSTILE = {
+    "file image": '<img src="file:///etc/passwd">',
+    "attachment": '<a rel="attachment" href="file:///etc/passwd">x</a>',
+    "relative escape": '<img src="../../../../../../etc/passwd">',
+    "canary image": '<img src="{canary}/x.png">',
+    "canary stylesheet": '<link rel="stylesheet" href="{canary}/x.css">',
+    "canary css url": '<p style="background: url({canary}/bg.png)">x</p>',
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_urls_are_refused_and_nothing_is_fetched(tmp_path, case):
+    init_worker(str(tmp_path / "cache"))
+    with Canary() as canary:
+        html = f"<!doctype html><html lang='en'><body><p>Hi</p>{HOSTILE[case].format(canary=canary.url)}</body></html>"
+        with pytest.raises(RenderFailure, match="refused"):
+            render_pdf(html, BASE + "en/demo/", {}, [str(tmp_path)])
+        assert canary.requests == []
+
+
+def test_guide_images_are_served_to_the_renderer(tmp_path):
+    init_worker(str(tmp_path / "cache"))
+    svg = tmp_path / "pic.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>')
+    html = "<!doctype html><html lang='en'><body><img src='pic.svg' alt='x'></body></html>"
+    pdf = render_pdf(html, BASE + "demo/", {"demo/pic.svg": str(svg)}, [str(tmp_path)])
+    assert pdf.startswith(b"%PDF")
+    # A file that is listed but lies outside the allowed roots is still refused.
+    with pytest.raises(RenderFailure, match="outside the project"):
+        render_pdf(html, BASE + "demo/", {"demo/pic.svg": "/etc/hostname"}, [str(tmp_path)])
