@@ -24,7 +24,7 @@ check:
 	$(VENV)/bin/doorstep check
 
 bench:
-	@scripts/setup test
+	@scripts/setup bench
 	$(VENV)/bin/python scripts/bench_site
 	$(VENV)/bin/python scripts/bench_pamphlets
 

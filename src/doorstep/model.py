@@ -103,6 +103,11 @@ class Guide:
     body: str
     body_line: int  # line of the file where the body starts
     steps: int
+    inherited: tuple[str, ...] = ()  # fields taken from the default-language file
+
+    def lang_of(self, name: str, default: str) -> str:
+        """The language a front-matter field's text is in."""
+        return default if name in self.inherited else self.lang
 
     @property
     def is_translation(self) -> bool:
@@ -402,10 +407,12 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         for lang in [default] + sorted(k for k in by_lang if k != default):
             relpath, data, node, body, body_line = by_lang[lang]
             merged = dict(data)
+            inherited = []
             if lang != default and isinstance(base_data, dict):
                 for key in INHERITED:
                     if key not in merged and key in base_data:
                         merged[key] = base_data[key]
+                        inherited.append(key)
             try:
                 meta = validate_meta(merged, node, relpath)
             except DoorstepError as exc:
@@ -418,7 +425,8 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
             path = root / relpath
             steps, body_problems = check_body(body, body_line, path, relpath, docs_dir)
             problems.extend(body_problems)
-            library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, body, body_line, steps)
+            library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, body, body_line, steps,
+                                                              tuple(inherited))
 
     for path in sorted(docs_dir.glob("index*.md")):
         match = GUIDE_FILE_RE.match(path.name)

@@ -134,6 +134,7 @@ class Pamphleteer:
         self.qr_level = qr_level
         self.progress = progress
         self._pool: ProcessPoolExecutor | None = None
+        self.last_stats = {"rendered": 0, "cached": 0}
         for name in ("pamphlet.html", "pamphlet.css"):
             if not (self.template_dir / name).is_file():
                 raise DoorstepError(Problem(str(self.template_dir / name), 1, "pamphlet template missing",
@@ -172,7 +173,7 @@ class Pamphleteer:
         )
 
     def _check_glyphs(self, job: PamphletJob, document: str) -> None:
-        text = visible_text(document)
+        text = visible_text(document) + Strings(job.lang)("page")
         for path in job.files.values():
             if path.endswith(".svg"):
                 svg = Path(path).read_text(encoding="utf-8", errors="replace")
@@ -261,6 +262,7 @@ class Pamphleteer:
                                             "use only pictures from the guide's folder and https links"))
         if failures:
             raise DoorstepError(failures)
+        self.last_stats = {"rendered": len(missing), "cached": from_cache}
         return sizes
 
     def _get_pool(self) -> ProcessPoolExecutor:
