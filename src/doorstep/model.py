@@ -413,6 +413,9 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                     if key not in merged and key in base_data:
                         merged[key] = base_data[key]
                         inherited.append(key)
+            path = root / relpath
+            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir)
+            problems.extend(body_problems)
             try:
                 meta = validate_meta(merged, node, relpath)
             except DoorstepError as exc:
@@ -422,9 +425,6 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                 for key in REQUIRED_IN_DEFAULT:
                     if getattr(meta, key) is None:
                         problems.append(Problem(relpath, 1, f"`{key}` is missing", f"add a line '{key}: …' to the front matter"))
-            path = root / relpath
-            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir)
-            problems.extend(body_problems)
             library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, body, body_line, steps,
                                                               tuple(inherited))
 
