@@ -57,3 +57,62 @@ def test_every_front_matter_field_is_documented():
     doc = (REPO / "docs" / "writing-guides.md").read_text(encoding="utf-8")
     for name in GuideMeta.model_fields:
         assert re.search(rf"^\| `{name}` \|", doc, re.M), f"docs/writing-guides.md lacks `{name}`"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except (urllib.error.URLError, ConnectionError):
+        return 0, b""
+
+
+def _wait_for(predicate, timeout: float = 90.0) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_serve_previews_edits_and_rerenders_only_the_edited_pamphlet(tmp_path):
+    import os
+
+    project = make_project(tmp_path / "p")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(tmp_path / "serve.log", "w+")
+    server = subprocess.Popen([DOORSTEP, "serve", "-a", f"127.0.0.1:{port}"], cwd=project, stdout=log,
+                              stderr=subprocess.STDOUT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    try:
+        assert _wait_for(lambda: b"Install the VNeID app" in _get(f"{base}/en/demo/")[1]), "serve never came up"
+        status, pdf = _get(f"{base}/en/demo/demo.pdf")
+        assert status == 200 and pdf.startswith(b"%PDF")
+        path = project / "guides" / "demo" / "index.en.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("title: Install the VNeID app",
+                                                                 "title: Install VNeID today"), encoding="utf-8")
+        assert _wait_for(lambda: b"Install VNeID today" in _get(f"{base}/en/demo/")[1]), "edit not previewed"
+        # The rebuild has gone through every language once its last one logs its pamphlets.
+        assert _wait_for(lambda: (tmp_path / "serve.log").read_text().count("Pamphlets (fa)") >= 2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    text = (tmp_path / "serve.log").read_text()
+    rebuild = text[text.rfind("Pamphlets (vi)"):]
+    made = re.findall(r"Pamphlets \((\w+)\): (\d+) rendered", rebuild)
+    assert dict(made) == {"vi": "0", "en": "1", "ar": "0", "fa": "0"}, rebuild

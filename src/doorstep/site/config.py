@@ -1,0 +1,17 @@
+"""Options of the `doorstep` MkDocs plugin (mkdocs.yml → plugins → doorstep)."""
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class DoorstepConfig(base.Config):
+    pamphlets = c.Type(bool, default=True)
+    """Render a PDF pamphlet for every guide page."""
+    pamphlet_dir = c.Type(str, default="pamphlets")
+    """Folder (relative to mkdocs.yml) with pamphlet.html and pamphlet.css."""
+    cache_dir = c.Type(str, default=".cache/doorstep")
+    """Folder (relative to mkdocs.yml) for rendered pamphlets and the private fontconfig."""
+    workers = c.Type(int, default=0)
+    """Rendering processes; 0 means one per CPU core."""
+    qr_error_correction = c.Choice(("M", "Q", "H"), default="M")
+    """QR error-correction level: M is enough for a flat A4 sheet, Q for folded paper."""

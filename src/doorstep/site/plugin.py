@@ -1,0 +1,265 @@
+"""The thin MkDocs plugin: wires the guide model and the pamphlets into a build.
+
+static-i18n builds each extra language in a nested build inside the default
+build's `on_post_build`, so every hook below runs once per language; the
+outermost build is the one whose `on_post_build` runs last (after i18n's).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+from urllib.parse import urljoin
+
+from markupsafe import Markup
+from mkdocs import plugins
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+
+from ..content import isolate_ltr, structure_steps
+from ..errors import DoorstepError
+from ..locale import Strings, direction
+from ..model import Library, load_library
+from ..pamphlet import PamphletJob, Pamphleteer
+from .config import DoorstepConfig
+
+log = logging.getLogger("mkdocs.plugins.doorstep")
+
+GUIDE_SRC_RE = re.compile(r"^(?P<slug>[^/]+)/index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
+HOME_SRC_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
+ALTERNATE_RE = re.compile(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">')
+SEARCH_DIALOG_RE = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")')
+
+
+class _WarningCounter(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+class DoorstepPlugin(BasePlugin[DoorstepConfig]):
+    def __init__(self):
+        super().__init__()
+        self.command = "build"
+        self.library: Library | None = None
+        self.pamphleteer: Pamphleteer | None = None
+        self.final_site_dir: str | None = None
+        self.pdf_sizes: dict[str, int] = {}
+        self.warnings = _WarningCounter()
+        self._config = None
+
+    # ------------------------------------------------------------------ helpers
+
+    def _i18n(self, config):
+        plugin = config.plugins.get("i18n")
+        if plugin is None:
+            raise PluginError("mkdocs.yml:1: the doorstep plugin needs mkdocs-static-i18n — add '- i18n' to plugins")
+        return plugin
+
+    def _build_lang(self, config) -> str:
+        i18n = self._i18n(config)
+        return i18n.current_language or i18n.default_language
+
+    def _is_outermost(self, config) -> bool:
+        return not self._i18n(config).building
+
+    def _guide_of(self, page):
+        match = GUIDE_SRC_RE.match(page.file.src_uri)
+        if match and self.library and match.group("slug") in self.library.guides:
+            return match.group("slug")
+        return None
+
+    # ------------------------------------------------------------------ events
+
+    def on_startup(self, *, command, dirty):
+        self.command = command
+
+    @plugins.event_priority(100)
+    def on_config(self, config):
+        i18n = self._i18n(config)
+        if i18n.building:  # a nested language build: the outermost one set everything up
+            return config
+        self.pdf_sizes = {}
+        languages = [lang.locale for lang in i18n.config.languages if lang.build]
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        try:
+            for lang in languages:
+                Strings(lang)
+            self.library = load_library(Path(config.docs_dir), languages, i18n.default_language, root)
+            if self.config.pamphlets and self.pamphleteer is None:
+                self.pamphleteer = Pamphleteer(
+                    template_dir=root / self.config.pamphlet_dir,
+                    cache_dir=root / self.config.cache_dir,
+                    root=root,
+                    workers=self.config.workers,
+                    qr_level=self.config.qr_error_correction,
+                    progress=self._progress,
+                )
+        except DoorstepError as exc:
+            raise PluginError(str(exc)) from None
+        self.warnings.count = 0
+        logging.getLogger("mkdocs").addHandler(self.warnings)
+        self._config = config
+        if self.command == "build":
+            # Build beside the real site and swap at the end, so a failed build
+            # leaves the last good site exactly as it was.
+            self.final_site_dir = config.site_dir
+            parent = Path(config.site_dir).resolve().parent
+            parent.mkdir(parents=True, exist_ok=True)
+            config.site_dir = tempfile.mkdtemp(prefix=".site-", dir=parent)
+        return config
+
+    def on_page_markdown(self, markdown, page, config, files):
+        return unicodedata.normalize("NFC", markdown)
+
+    def on_page_content(self, html, page, config, files):
+        slug = self._guide_of(page)
+        if slug is None:
+            return html
+        text_lang = getattr(page.file, "locale", None) or self.library.default
+        strings = Strings(text_lang)
+        html = structure_steps(html, strings.number)
+        if direction(text_lang) == "rtl":
+            html = isolate_ltr(html)
+        return html
+
+    def on_env(self, env, config, files):
+        """Every page of this language is rendered now: make its pamphlets."""
+        if not self.pamphleteer:
+            return env
+        lang = self._build_lang(config)
+        jobs = []
+        for file in files.documentation_pages():
+            page = file.page
+            slug = self._guide_of(page) if page else None
+            if slug is None:
+                continue
+            guide = self.library.resolve(slug, lang)
+            assets = {
+                f.dest_uri: f.abs_src_path
+                for f in files
+                if f.src_uri.startswith(f"{slug}/") and not f.src_uri.endswith(".md") and f.abs_src_path
+            }
+            out = Path(config.site_dir) / Path(file.dest_uri).parent / f"{slug}.pdf"
+            fallback = None
+            if guide.lang != lang:
+                fallback = self.library.guides[slug][self.library.default].relpath
+            jobs.append(PamphletJob(guide=guide, lang=lang, url=page.canonical_url, content=page.content,
+                                    page_path=page.url, out=out, files=assets, fallback_url=fallback))
+        if jobs:
+            started = time.perf_counter()
+            try:
+                sizes = self.pamphleteer.build(jobs)
+            except DoorstepError as exc:
+                raise PluginError(str(exc)) from None
+            stats = self.pamphleteer.last_stats
+            log.info(f"Pamphlets ({lang}): {stats['rendered']} rendered, {stats['cached']} from cache "
+                     f"in {time.perf_counter() - started:.2f} s")
+            for job in jobs:
+                self.pdf_sizes[job.page_path] = sizes[job.out]
+        return env
+
+    @plugins.event_priority(-150)
+    def on_nav(self, nav, config, files):
+        """A guide folder holds one page: show the page, not a section named after the folder."""
+        from mkdocs.structure.nav import Section
+
+        items = []
+        for item in nav.items:
+            if isinstance(item, Section) and len(item.children) == 1 and not isinstance(item.children[0], Section):
+                child = item.children[0]
+                child.parent = None
+                items.append(child)
+            else:
+                items.append(item)
+        nav.items = items
+        return nav
+
+    @plugins.event_priority(-50)
+    def on_page_context(self, context, page, config, nav):
+        lang = self._build_lang(config)
+        strings = Strings(lang)
+        info = {"t": strings, "lang": lang, "dir": strings.dir}
+        slug = self._guide_of(page)
+        if slug is not None:
+            guide = self.library.resolve(slug, lang)
+            info.update(
+                guide=guide,
+                meta=guide.meta,
+                text_lang=guide.lang,
+                text_dir=direction(guide.lang),
+                fallback=guide.lang != lang,
+                sources_lang=guide.lang_of("sources", self.library.default),
+                pdf_name=f"{slug}.pdf",
+                pdf_size=self.pdf_sizes.get(page.url),
+            )
+        elif HOME_SRC_RE.match(page.file.src_uri):
+            home_prefix = "" if lang == self.library.default else f"{lang}/"
+            groups = [
+                (task, [(g, f"{home_prefix}{g.slug}/") for g in guides])
+                for task, guides in self.library.by_task(lang)
+            ]
+            info.update(home=groups, home_prefix=home_prefix)
+        context["doorstep"] = info
+        return context
+
+    def on_post_page(self, output, page, config):
+        canonical = page.canonical_url or config.site_url or ""
+
+        def absolute(match):
+            # Absolute hreflang for search engines; rel=" alternate" (same
+            # meaning) stops Material probing <page>/sitemap.xml, a 404 each view.
+            href = urljoin(canonical, match.group(1))
+            return f'<link rel=" alternate" href="{href}" hreflang="{match.group(2)}">'
+
+        output = ALTERNATE_RE.sub(absolute, output)
+        output = SEARCH_DIALOG_RE.sub(r'\1 aria-label="Search"', output, count=1)
+        return output
+
+    @plugins.event_priority(-200)
+    def on_post_build(self, config):
+        if not self._is_outermost(config):
+            return
+        self._finish(config, success=not (config.strict and self.warnings.count))
+
+    def on_build_error(self, error):
+        if self._config is not None:
+            self._finish(self._config, success=False)
+
+    def on_shutdown(self):
+        if self.pamphleteer:
+            self.pamphleteer.close()
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+
+    # ------------------------------------------------------------------ finishing
+
+    def _progress(self, done: int, total: int, cached: int) -> None:
+        if total > 10 and done % 10 == 0 and done < total:
+            log.info(f"Pamphlets: {done}/{total} ready")
+
+    def _finish(self, config, success: bool):
+        if self.final_site_dir is None:
+            return
+        tmp, final = Path(config.site_dir), Path(self.final_site_dir)
+        config.site_dir = self.final_site_dir
+        self.final_site_dir = None
+        if not success:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        os.chmod(tmp, 0o755)
+        old = None
+        if final.exists():
+            old = final.with_name(f".{final.name}-old-{os.getpid()}")
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
