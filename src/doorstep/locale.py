@@ -8,7 +8,9 @@ from importlib import resources
 
 import yaml
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_decimal
+from markupsafe import Markup, escape
 
 from .errors import DoorstepError, Problem
 
@@ -69,6 +71,15 @@ class Strings:
 
     def number(self, value: int) -> str:
         return self.digits(format_decimal(value, locale=self.lang))
+
+    def list_ltr(self, items: list[str]) -> Markup:
+        """Left-to-right items (domains, numbers) joined the way the language writes
+        a list ("a, b và c"), each isolated so right-to-left text keeps its order."""
+        joined = format_list([f"\x00{i}\x00" for i in range(len(items))], locale=self.lang)
+        html = str(escape(joined))
+        for i, item in enumerate(items):
+            html = html.replace(f"\x00{i}\x00", f'<bdi dir="ltr">{escape(item)}</bdi>')
+        return Markup(html)
 
     def size(self, n_bytes: int) -> str:
         return f"{self.number(max(1, round(n_bytes / 1024)))} KB"

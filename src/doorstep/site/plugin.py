@@ -199,6 +199,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 text_dir=direction(guide.lang),
                 fallback=guide.lang != lang,
                 sources_lang=guide.lang_of("sources", self.library.default),
+                sources_dir=direction(guide.lang_of("sources", self.library.default)),
                 pdf_name=f"{slug}.pdf",
                 pdf_size=self.pdf_sizes.get(page.url),
             )
