@@ -363,6 +363,11 @@ def _read_guide(path: Path, root: Path, docs_dir: Path):
     return relpath, data, node, body, body_line
 
 
+def _unknown_language(path: Path, root: Path, lang: str, languages: list[str]) -> Problem:
+    return Problem(rel(path, root), 1, f"language '{lang}' is not one of the site's languages ({', '.join(languages)})",
+                   "rename the file, or add the language to plugins.i18n.languages in mkdocs.yml")
+
+
 def load_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None) -> Library:
     """Read and validate every guide under `docs_dir`. Raises DoorstepError listing every problem."""
     docs_dir = Path(docs_dir)
@@ -385,8 +390,7 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                 continue
             lang = match.group("lang") or default
             if lang not in languages:
-                problems.append(Problem(rel(path, root), 1, f"language '{lang}' is not one of the site's languages ({', '.join(languages)})",
-                                        "rename the file, or add the language to plugins.i18n.languages in mkdocs.yml"))
+                problems.append(_unknown_language(path, root, lang, languages))
                 continue
             if match.group("lang") == default:
                 problems.append(Problem(rel(path, root), 1, f"'{path.name}' repeats the default language",
@@ -432,8 +436,7 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         match = GUIDE_FILE_RE.match(path.name)
         lang = (match.group("lang") if match else None) or default
         if lang not in languages:
-            problems.append(Problem(rel(path, root), 1, f"language '{lang}' is not one of the site's languages ({', '.join(languages)})",
-                                    "rename the file, or add the language to plugins.i18n.languages in mkdocs.yml"))
+            problems.append(_unknown_language(path, root, lang, languages))
             continue
         try:
             _read_guide(path, root, docs_dir)

@@ -244,22 +244,18 @@ class Pamphleteer:
         roots = [str(self.root)]
         if len(missing) > 1 and self.workers > 1:
             pool = self._get_pool()
-            futures = [(job, key, pool.submit(render_pdf, document, base_url, job.files, roots))
+            results = [pool.submit(render_pdf, document, base_url, job.files, roots).result
                        for job, document, base_url, key in missing]
-            for job, key, future in futures:
-                try:
-                    finish(job, key, future.result())
-                except RenderFailure as exc:
-                    failures.append(Problem(job.guide.relpath, 1, f"pamphlet ({job.lang}): {exc}",
-                                            "use only pictures from the guide's folder and https links"))
-        else:
+        else:  # one pamphlet (a live preview's edit): no pool to start
             init_worker(str(self.cache_dir))
-            for job, document, base_url, key in missing:
-                try:
-                    finish(job, key, render_pdf(document, base_url, job.files, roots))
-                except RenderFailure as exc:
-                    failures.append(Problem(job.guide.relpath, 1, f"pamphlet ({job.lang}): {exc}",
-                                            "use only pictures from the guide's folder and https links"))
+            results = [lambda d=document, b=base_url, j=job: render_pdf(d, b, j.files, roots)
+                       for job, document, base_url, key in missing]
+        for (job, _document, _base_url, key), result in zip(missing, results):
+            try:
+                finish(job, key, result())
+            except RenderFailure as exc:
+                failures.append(Problem(job.guide.relpath, 1, f"pamphlet ({job.lang}): {exc}",
+                                        "use only pictures from the guide's folder and https links"))
         if failures:
             raise DoorstepError(failures)
         self.last_stats = {"rendered": len(missing), "cached": from_cache}
