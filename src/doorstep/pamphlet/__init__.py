@@ -92,19 +92,22 @@ STEP_RE = re.compile(r'(<li class="ds-step">)(.*?)(</li>)', re.S)
 IMG_PARA_RE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
 
 
-def images_beside_text(content: str) -> str:
-    """Move each step's pictures to just after its heading, so the text flows beside them."""
+HEAD_RE = re.compile(r"(<h2\b.*?</h2>)\s*((?:<img\b[^>]*>)*)\s*(<p>.*?</p>)?", re.S)
 
-    def move(match: re.Match) -> str:
+
+def steps_for_paper(content: str) -> str:
+    """Lay each step out for paper: its pictures right after its heading, so the
+    text flows beside them, and the heading kept with its first paragraph."""
+
+    def shape(match: re.Match) -> str:
         body = match.group(2)
-        images = IMG_PARA_RE.findall(body)
-        if not images:
-            return match.group(0)
+        images = "".join(IMG_PARA_RE.findall(body))
         body = IMG_PARA_RE.sub("", body)
-        body = body.replace("</h2>", "</h2>" + "".join(images), 1)
+        body = HEAD_RE.sub(lambda m: f'<div class="step-head">{m.group(1)}{images}{m.group(3) or ""}</div>',
+                           body.strip(), count=1)
         return match.group(1) + body + match.group(3)
 
-    return STEP_RE.sub(move, content)
+    return STEP_RE.sub(shape, content)
 
 
 def page_label(template: str, style: str) -> str:
@@ -158,7 +161,7 @@ class Pamphleteer:
             t=strings,
             guide=job.guide,
             meta=job.guide.meta,
-            content=Markup(images_beside_text(print_links(job.content))),
+            content=Markup(steps_for_paper(print_links(job.content))),
             content_lang=content_lang,
             content_dir=direction(content_lang),
             qr=Markup(svg),
