@@ -26,7 +26,8 @@ from ..content import isolate_ltr, structure_steps
 from ..errors import DoorstepError
 from ..locale import Strings, direction
 from ..model import Library, load_library
-from ..pamphlet import PamphletJob, Pamphleteer
+from ..pamphlet import PamphletJob, Pamphleteer, write_atomic
+from . import search
 from .config import DoorstepConfig
 
 log = logging.getLogger("mkdocs.plugins.doorstep")
@@ -133,10 +134,11 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         return html
 
     def on_env(self, env, config, files):
-        """Every page of this language is rendered now: make its pamphlets."""
+        """Every page of this language is rendered now: write its search index, make its pamphlets."""
+        lang = self._build_lang(config)
+        self._write_search_index(lang, config, files)
         if not self.pamphleteer:
             return env
-        lang = self._build_lang(config)
         jobs = []
         for file in files.documentation_pages():
             page = file.page
@@ -167,6 +169,16 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             for job in jobs:
                 self.pdf_sizes[job.page_path] = sizes[job.out]
         return env
+
+    def _write_search_index(self, lang, config, files):
+        """search/<lang>.json: this language's own guides (no untranslated fallbacks)."""
+        entries = []
+        for file in files.documentation_pages():
+            slug = self._guide_of(file.page) if file.page else None
+            guide = self.library.get(slug, lang) if slug else None
+            if guide is not None and file.page.content is not None:
+                entries.append(search.entry(guide, file.page.url, file.page.content))
+        write_atomic(Path(config.site_dir) / "search" / f"{lang}.json", search.index_json(entries))
 
     @plugins.event_priority(-150)
     def on_nav(self, nav, config, files):
