@@ -59,6 +59,7 @@ def activate(cache_dir: Path) -> Path:
             tmp.unlink(missing_ok=True)
             tmp.symlink_to(path)
             os.replace(tmp, link)
+    (private / "cache").mkdir(exist_ok=True)
     conf = private / "fonts.conf"
     text = FONTS_CONF.format(fonts=files_dir.resolve(), cache=(private / "cache").resolve())
     if not conf.is_file() or conf.read_text() != text:
