@@ -23,6 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Where projects are copied from: the repo, or (after snapshot()) a frozen copy of
+# it, so files that others edit while the bench runs can't change the content
+# (or the code: builds import doorstep from the snapshot's src/) between rounds.
+SOURCE = REPO
+CODE: Path | None = None
+PROJECT_PARTS = ("mkdocs.yml", "overrides", "pamphlets", "guides")
 BIN = Path(sys.executable).parent
 MKDOCS = BIN / "mkdocs"
 SITE_URL = "https://doorstep.example.org/"
@@ -32,6 +38,29 @@ PAMPHLET_LOG_RE = re.compile(r"Pamphlets \((?P<lang>[^)]+)\): (?P<rendered>\d+) 
 
 # ---------------------------------------------------------------- projects
 
+def snapshot(dest: Path, only: list[str] | None = None) -> Path:
+    """Freeze the project's files once; every later copy_project() copies from here.
+
+    only: keep just these guides (folder names under guides/).
+    """
+    global SOURCE, CODE
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".*"))
+    CODE = dest / "src"
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    for part in PROJECT_PARTS[1:]:
+        shutil.copytree(REPO / part, dest / part, ignore=shutil.ignore_patterns("campaigns", ".*"))
+    if only:
+        unknown = [slug for slug in only if not (dest / "guides" / slug / "index.md").is_file()]
+        if unknown:
+            raise SystemExit(f"bench: no such guide: {', '.join(unknown)}")
+        for folder in (dest / "guides").iterdir():
+            if folder.is_dir() and folder.name not in only:
+                shutil.rmtree(folder)
+    SOURCE = dest
+    return dest
+
+
 def copy_project(dest: Path, *, doorstep: bool = True, pamphlets: bool = True) -> Path:
     """A copy of mkdocs.yml, overrides/, pamphlets/ (without campaigns) and guides/ in `dest`.
 
@@ -40,16 +69,16 @@ def copy_project(dest: Path, *, doorstep: bool = True, pamphlets: bool = True) -
     pamphlets=False: the doorstep plugin with `pamphlets: false`.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    text = (SOURCE / "mkdocs.yml").read_text(encoding="utf-8")
     if not doorstep:
         text = without_doorstep(text)
     elif not pamphlets:
         text = doorstep_option(text, "pamphlets", "false")
     (dest / "mkdocs.yml").write_text(text, encoding="utf-8")
     if doorstep:
-        shutil.copytree(REPO / "overrides", dest / "overrides")
-        shutil.copytree(REPO / "pamphlets", dest / "pamphlets", ignore=shutil.ignore_patterns("campaigns"))
-    shutil.copytree(REPO / "guides", dest / "guides")
+        shutil.copytree(SOURCE / "overrides", dest / "overrides")
+        shutil.copytree(SOURCE / "pamphlets", dest / "pamphlets", ignore=shutil.ignore_patterns("campaigns"))
+    shutil.copytree(SOURCE / "guides", dest / "guides")
     return dest
 
 
@@ -120,7 +149,10 @@ class Build:
 
 
 def build_env() -> dict:
-    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": SITE_URL}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": SITE_URL}
+    if CODE is not None:  # ahead of the editable install's path entry
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE), os.environ.get("PYTHONPATH")]))
+    return env
 
 
 def run_build(project: Path, *extra: str, strict: bool = True) -> Build:
@@ -134,7 +166,9 @@ def run_build(project: Path, *extra: str, strict: bool = True) -> Build:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"bench: build failed ({result.returncode}): {' '.join(cmd)}")
+        raise SystemExit(f"bench: build failed ({result.returncode}): {' '.join(cmd)}\n"
+                         "(the bench builds a snapshot of the repo taken at its start: if someone was "
+                         "mid-edit then, run it again)")
     return Build(seconds, cpu, result.stderr)
 
 
@@ -177,18 +211,28 @@ def write_json(path: str | None, data: dict) -> None:
         print(f"figures written to {path}")
 
 
-def guide_slugs(guides: Path = REPO / "guides") -> list[str]:
+def describe() -> str:
+    """One line on the content being benchmarked."""
+    slugs = guide_slugs()
+    pages = sum(1 for s in slugs for _ in (SOURCE / "guides" / s).glob("index*.md"))
+    frozen = " (snapshot of the repo's guides, theme, pamphlet layout and src/, taken at start)" if CODE else ""
+    return (f"content: {len(slugs)} guides ({', '.join(slugs)}), {pages} guide pages, "
+            f"languages {', '.join(languages())}{frozen}")
+
+
+def guide_slugs(guides: Path | None = None) -> list[str]:
+    guides = guides or SOURCE / "guides"
     return sorted(p.name for p in guides.iterdir() if (p / "index.md").is_file())
 
 
 def languages(config_text: str | None = None) -> list[str]:
     """The locales of mkdocs.yml's i18n plugin, default first (as written)."""
-    text = config_text or (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    text = config_text or (SOURCE / "mkdocs.yml").read_text(encoding="utf-8")
     return re.findall(r"^\s*-\s*locale:\s*([A-Za-z_-]+)", text, re.M)
 
 
 def default_language(config_text: str | None = None) -> str:
-    text = config_text or (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    text = config_text or (SOURCE / "mkdocs.yml").read_text(encoding="utf-8")
     blocks = re.split(r"^\s*-\s*locale:\s*", text, flags=re.M)[1:]
     for block in blocks:
         name = block.split()[0]

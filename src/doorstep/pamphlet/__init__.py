@@ -9,6 +9,7 @@ parallel processes) and writes every PDF atomically.
 from __future__ import annotations
 
 import hashlib
+import json
 import html as htmllib
 import multiprocessing
 import os
@@ -16,6 +17,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
@@ -24,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..errors import DoorstepError, Problem
-from ..locale import Strings, direction
+from ..locale import Strings, catalogue, direction
 from ..model import Guide
 from . import fonts
 from .qr import qr_svg
@@ -125,6 +127,18 @@ def visible_text(document: str) -> str:
     return htmllib.unescape(TAG_RE.sub(" ", STYLE_RE.sub(" ", document)))
 
 
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Hash of doorstep's own code and UI strings: a code change re-renders pamphlets."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 class Pamphleteer:
     """Turns pamphlet jobs into PDFs, from the cache when it can."""
 
@@ -145,7 +159,7 @@ class Pamphleteer:
         self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.template_dir)),
                                        autoescape=True, undefined=jinja2.StrictUndefined)
         fonts.activate(self.cache_dir)
-        self._salt = "|".join([version("doorstep"), version("weasyprint"), version("qrcode"), fonts.fingerprint()])
+        self._salt = "|".join([version("weasyprint"), version("qrcode"), fonts.fingerprint(), _code_fingerprint()])
 
     # ------------------------------------------------------------------ assembly
 
@@ -191,10 +205,16 @@ class Pamphleteer:
                                     f"character '{char}' (U+{ord(char):04X}) has no glyph in the pamphlet fonts",
                                     "replace it with a common character, or remove it"))
 
-    def _key(self, document: str, job: PamphletJob, base_url: str) -> str:
+    def _key(self, job: PamphletJob, layout: str) -> str:
+        """Hash of everything that goes into the pamphlet, known before assembling it,
+        so that an unchanged pamphlet costs a hash and a file copy."""
         digest = hashlib.sha256(self._salt.encode())
-        digest.update(base_url.encode())
-        digest.update(document.encode())
+        inputs = [layout, self.qr_level, job.lang, job.url, job.page_path, job.fallback_url or "",
+                  job.content, job.guide.lang, job.guide.meta.model_dump_json(),
+                  json.dumps(catalogue(job.lang), sort_keys=True, ensure_ascii=False)]
+        for value in inputs:
+            digest.update(value.encode())
+            digest.update(b"\0")
         for site_path in sorted(job.files):
             digest.update(site_path.encode())
             digest.update(hashlib.sha256(Path(job.files[site_path]).read_bytes()).digest())
@@ -204,35 +224,32 @@ class Pamphleteer:
 
     def build(self, jobs: list[PamphletJob]) -> dict[Path, int]:
         """Write every job's PDF; return each output's size in bytes."""
-        prepared = []
+        layout = "".join((self.template_dir / name).read_text(encoding="utf-8")
+                         for name in ("pamphlet.html", "pamphlet.css"))
+        sizes: dict[Path, int] = {}
+        missing = []
         problems: list[Problem] = []
         for job in jobs:
+            key = self._key(job, layout)
+            cached = self.cache_dir / "pamphlets" / f"{key}.pdf"
+            if cached.is_file():
+                data = cached.read_bytes()
+                write_atomic(job.out, data)
+                sizes[job.out] = len(data)
+                continue
             try:
                 document = self.document(job)
                 self._check_glyphs(job, document)
             except DoorstepError as exc:
                 problems.extend(exc.problems)
                 continue
-            base_url = urljoin(BASE, job.page_path)
-            prepared.append((job, document, base_url, self._key(document, job, base_url)))
+            missing.append((job, document, urljoin(BASE, job.page_path), key))
         if problems:
             raise DoorstepError(problems)
-
-        sizes: dict[Path, int] = {}
-        missing = []
-        done = 0
-        for job, document, base_url, key in prepared:
-            cached = self.cache_dir / "pamphlets" / f"{key}.pdf"
-            if cached.is_file():
-                data = cached.read_bytes()
-                write_atomic(job.out, data)
-                sizes[job.out] = len(data)
-                done += 1
-            else:
-                missing.append((job, document, base_url, key))
-        from_cache = done
+        from_cache = done = len(sizes)
+        total = len(jobs)
         if self.progress:
-            self.progress(done, len(prepared), from_cache)
+            self.progress(done, total, from_cache)
 
         def finish(job, key, data):
             nonlocal done
@@ -241,7 +258,7 @@ class Pamphleteer:
             sizes[job.out] = len(data)
             done += 1
             if self.progress:
-                self.progress(done, len(prepared), from_cache)
+                self.progress(done, total, from_cache)
 
         failures: list[Problem] = []
         roots = [str(self.root)]

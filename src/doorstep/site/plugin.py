@@ -129,6 +129,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         text_lang = getattr(page.file, "locale", None) or self.library.default
         strings = Strings(text_lang)
         html = structure_steps(html, strings.number)
+        # Pictures below the first screen load only when the reader scrolls to them.
+        html = html.replace("<img ", '<img loading="lazy" decoding="async" ')
         if direction(text_lang) == "rtl":
             html = isolate_ltr(html)
         return html

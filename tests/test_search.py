@@ -1,0 +1,120 @@
+"""Search as a resident uses it, in real headless Chromium at 360×740."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from test_browser import VIEWPORT, browser, server  # noqa: F401  (shared fixtures)
+
+pytestmark = pytest.mark.browser
+
+SEARCH_FILES = ("/search/", "/workers/search", "/lunr/")
+
+
+def is_search(url: str) -> bool:
+    return any(part in urlsplit(url).path for part in SEARCH_FILES)
+
+
+class Reader:
+    """One phone, one page, every request it makes."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+
+    def search(self, query: str) -> list[str]:
+        """Open search, type `query`, return the result links' paths."""
+        if not self.page.evaluate("document.getElementById('__search').checked"):
+            self.page.click('label.md-header__button[for="__search"]')
+        box = self.page.locator("input.md-search__input")
+        box.fill("")
+        box.type(query, delay=20)
+        self.page.wait_for_function(
+            "q => document.querySelector('.md-search-result__meta')"
+            " && document.querySelector('input.md-search__input').value === q", arg=query)
+        self.page.wait_for_timeout(300)
+        links = self.page.eval_on_selector_all(
+            ".md-search-result__item > a.md-search-result__link", "els => els.map(e => e.href)")
+        return [urlsplit(link).path for link in links]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def reader(browser, server):  # noqa: F811
+    readers = []
+
+    def open_(path: str) -> Reader:
+        readers.append(Reader(browser, server.url + path))
+        return readers[-1]
+
+    yield open_
+    for r in readers:
+        r.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/en/", "/ar/vneid/", "/fa/"])
+def test_nothing_of_search_loads_before_the_box_is_opened(reader, path):
+    page = reader(path)
+    assert [url for url in page.requests if is_search(url)] == []
+
+
+def test_opening_search_loads_only_this_languages_index(reader):
+    page = reader("/ar/")
+    page.search("VNeID")
+    loaded = [urlsplit(url).path for url in page.requests if "/search/" in url]
+    assert loaded == ["/search/ar.json"]
+    assert not any("/lunr/" in url for url in page.requests), "no lunr language pack is needed"
+
+
+@pytest.mark.parametrize("query, slug", [
+    ("tai khoan", "public-service-account"),
+    ("tài khoản", "public-service-account"),
+    ("can cuoc", "vneid"),
+    ("căn cước", "vneid"),
+    ("dang ky", "vneid"),
+    ("đăng ký", "vneid"),
+])
+def test_vietnamese_with_or_without_diacritics(reader, query, slug):
+    results = reader("/").search(query)
+    assert f"/{slug}/" in results, results
+    assert all(not path.startswith(("/en/", "/ar/", "/fa/")) for path in results), results
+
+
+def test_exact_form_ranks_first(reader):
+    page = reader("/")
+    assert page.search("tài khoản")[0] == "/public-service-account/"
+    assert page.search("tai khoan")[0] == "/public-service-account/"
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "en"])
+def test_each_language_finds_only_its_own_pages(reader, lang):
+    results = reader(f"/{lang}/").search("VNeID")
+    assert results and all(path.startswith(f"/{lang}/") for path in results), results
+
+
+def test_persian_typed_with_arabic_letters_finds_the_persian_page(reader):
+    # "پیامک" (text message) as typed on an Arabic keyboard: ي and ك instead of ی and ک.
+    results = reader("/fa/").search("پيامك")
+    assert "/fa/vneid/" in results, results
+
+
+def test_persian_digits_match_latin_ones(reader):
+    # The Persian VNeID guide writes the 12-digit number with Persian digits.
+    assert "/fa/vneid/" in reader("/fa/").search("12")
+
+
+def test_results_show_title_and_summary(reader):
+    page = reader("/en/")
+    page.search("VNeID")
+    first = page.page.locator(".md-search-result__item article").first
+    title = first.locator("h1").inner_text().strip()
+    text = first.inner_text().strip()
+    assert title and len(text) > len(title) + 20, "the guide's summary is shown under its title"
