@@ -175,3 +175,11 @@ def test_guide_images_are_served_to_the_renderer(tmp_path):
     # A file that is listed but lies outside the allowed roots is still refused.
     with pytest.raises(RenderFailure, match="outside the project"):
         render_pdf(html, BASE + "demo/", {"demo/pic.svg": "/etc/hostname"}, [str(tmp_path)])
+
+
+def test_untranslated_guide_pamphlet_says_so_and_opens_its_own_page(fixture_site):
+    pdf = pdf_path(fixture_site, "ar", "only-vi")
+    text = page_text(pdf)
+    assert squash("لم يُترجم هذا الدليل إلى العربية بعد") in squash(text)
+    assert squash("Chỉ có tiếng Việt") in squash(text)
+    assert [code.text for code in decode_qr(pdf)] == [page_url("ar", "only-vi")]

@@ -48,7 +48,7 @@ class PamphletJob:
     page_path: str  # the page's path in the site, e.g. "en/vneid/"
     out: Path  # where the PDF goes
     files: dict[str, str] = field(default_factory=dict)  # site path → source file, for images
-    fallback_url: str | None = None  # set when the text is the untranslated original
+    fallback_url: str | None = None  # the original's page, set when the text is untranslated
 
 
 def short_url(url: str) -> str:
@@ -283,8 +283,9 @@ class Pamphleteer:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # fork: workers start in milliseconds; fontconfig is pointed at our
-            # private folder before any process touches Pango.
+            # fork: workers start in milliseconds, WeasyPrint already imported and
+            # fontconfig already pointed at the private folder of pamphlet fonts.
+            init_worker(str(self.cache_dir))
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("fork"),
                                              initializer=init_worker, initargs=(str(self.cache_dir),))

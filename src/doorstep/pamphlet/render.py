@@ -30,20 +30,26 @@ class _Collector(logging.Handler):
 
 
 def init_worker(cache_dir: str) -> None:
-    """Run once in each rendering process, before WeasyPrint is used."""
+    """Make a process ready to render: point fontconfig at the pamphlet fonts,
+    then import WeasyPrint and load the fonts once. Called in the parent
+    before it forks the workers, so they start with all of it ready."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is not None:
+        return
     fonts.activate(Path(cache_dir))
+    from weasyprint.text.fonts import FontConfiguration
+
+    _FONT_CONFIG = FontConfiguration()
 
 
 def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]) -> bytes:
     """Render one pamphlet. Raises RenderFailure with a one-line reason."""
-    global _FONT_CONFIG
     from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
 
     from .fetcher import RefusedURL, SafeFetcher
 
     if _FONT_CONFIG is None:
-        _FONT_CONFIG = FontConfiguration()
+        raise RuntimeError("call init_worker() before render_pdf()")
     collector = _Collector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)

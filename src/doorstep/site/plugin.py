@@ -17,10 +17,10 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urljoin
 
-from markupsafe import Markup
 from mkdocs import plugins
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
+from mkdocs.structure.toc import TableOfContents
 
 from ..content import isolate_ltr, structure_steps
 from ..errors import DoorstepError
@@ -36,6 +36,27 @@ GUIDE_SRC_RE = re.compile(r"^(?P<slug>[^/]+)/index(?:\.(?P<lang>[A-Za-z_-]+))?\.
 HOME_SRC_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
 ALTERNATE_RE = re.compile(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">')
 SEARCH_DIALOG_RE = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")')
+
+
+ASSETS = {
+    "assets/javascripts/doorstep-search.js": "js",
+    "assets/javascripts/workers/doorstep-search.js": "js",
+    "assets/stylesheets/doorstep.css": "css",
+}
+
+
+def minify_assets(site_dir: Path) -> None:
+    """doorstep's own script and stylesheet, minified in the built site (the
+    sources in overrides/ keep their comments)."""
+    import csscompressor
+    import jsmin
+
+    for name, kind in ASSETS.items():
+        path = site_dir / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            small = jsmin.jsmin(text, quote_chars="'\"`") if kind == "js" else csscompressor.compress(text)
+            write_atomic(path, small.encode("utf-8"))
 
 
 class _WarningCounter(logging.Handler):
@@ -154,9 +175,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 if f.src_uri.startswith(f"{slug}/") and not f.src_uri.endswith(".md") and f.abs_src_path
             }
             out = Path(config.site_dir) / Path(file.dest_uri).parent / f"{slug}.pdf"
-            fallback = None
-            if guide.lang != lang:
-                fallback = self.library.guides[slug][self.library.default].relpath
+            fallback = urljoin(config.site_url or "", f"{slug}/") if guide.lang != lang else None
             jobs.append(PamphletJob(guide=guide, lang=lang, url=page.canonical_url, content=page.content,
                                     page_path=page.url, out=out, files=assets, fallback_url=fallback))
         if jobs:
@@ -206,6 +225,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         slug = self._guide_of(page)
         if slug is not None:
             guide = self.library.resolve(slug, lang)
+            page.toc = TableOfContents([])  # the numbered steps are the page's outline
             info.update(
                 guide=guide,
                 meta=guide.meta,
@@ -223,10 +243,11 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 (task, [(g, f"{home_prefix}{g.slug}/") for g in guides])
                 for task, guides in self.library.by_task(lang)
             ]
-            info.update(home=groups, home_prefix=home_prefix)
+            info.update(home=groups)
         context["doorstep"] = info
         return context
 
+    @plugins.event_priority(50)  # before the minify plugin rewrites the page
     def on_post_page(self, output, page, config):
         canonical = page.canonical_url or config.site_url or ""
 
@@ -244,6 +265,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def on_post_build(self, config):
         if not self._is_outermost(config):
             return
+        minify_assets(Path(config.site_dir))
         self._finish(config, success=not (config.strict and self.warnings.count))
 
     def on_build_error(self, error):
