@@ -266,10 +266,12 @@ class Pamphleteer:
             pool = self._get_pool()
             results = [pool.submit(render_pdf, document, base_url, job.files, roots).result
                        for job, document, base_url, key in missing]
-        else:  # one pamphlet (a live preview's edit): no pool to start
+        elif missing:  # one pamphlet (a live preview's edit): no pool to start
             init_worker(str(self.cache_dir))
             results = [lambda d=document, b=base_url, j=job: render_pdf(d, b, j.files, roots)
                        for job, document, base_url, key in missing]
+        else:
+            results = []
         for (job, _document, _base_url, key), result in zip(missing, results):
             try:
                 finish(job, key, result())

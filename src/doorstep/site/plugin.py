@@ -48,15 +48,31 @@ ASSETS = {
 def minify_assets(site_dir: Path) -> None:
     """doorstep's own script and stylesheet, minified in the built site (the
     sources in overrides/ keep their comments)."""
-    import csscompressor
-    import jsmin
+    import rcssmin
+    import rjsmin
 
     for name, kind in ASSETS.items():
         path = site_dir / name
         if path.is_file():
             text = path.read_text(encoding="utf-8")
-            small = jsmin.jsmin(text, quote_chars="'\"`") if kind == "js" else csscompressor.compress(text)
+            small = rjsmin.jsmin(text) if kind == "js" else rcssmin.cssmin(text)
             write_atomic(path, small.encode("utf-8"))
+
+
+KEEP_SPACE_RE = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.S | re.I)
+SPACE_RUN_RE = re.compile(r"\s{2,}")
+
+
+def collapse_whitespace(html: str) -> str:
+    """Runs of blank space (the templates' indentation) become one space or one
+    newline, which renders the same outside <pre>, <textarea> and <script>."""
+    parts = KEEP_SPACE_RE.split(html)
+    out = []
+    for i in range(0, len(parts), 3):
+        out.append(SPACE_RUN_RE.sub(lambda m: "\n" if "\n" in m.group(0) else " ", parts[i]))
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+    return "".join(out)
 
 
 class _WarningCounter(logging.Handler):
@@ -247,7 +263,6 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         context["doorstep"] = info
         return context
 
-    @plugins.event_priority(50)  # before the minify plugin rewrites the page
     def on_post_page(self, output, page, config):
         canonical = page.canonical_url or config.site_url or ""
 
@@ -257,7 +272,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             href = urljoin(canonical, match.group(1))
             return f'<link rel=" alternate" href="{href}" hreflang="{match.group(2)}">'
 
-        output = ALTERNATE_RE.sub(absolute, output)
+        output = collapse_whitespace(ALTERNATE_RE.sub(absolute, output))
         output = SEARCH_DIALOG_RE.sub(r'\1 aria-label="Search"', output, count=1)
         return output
 
