@@ -46,6 +46,12 @@ def _load(lang: str) -> dict:
     return yaml.safe_load(text) or {}
 
 
+@lru_cache(maxsize=None)
+def strings(lang: str) -> "Strings":
+    """The (shared) Strings of `lang`."""
+    return Strings(lang)
+
+
 class Strings:
     """Translated UI strings and formatters for one language, for templates."""
 
@@ -70,6 +76,8 @@ class Strings:
         return self.digits(format_date(value, format="long", locale=self.lang))
 
     def number(self, value: int) -> str:
+        if 0 <= value < 1000:  # step numbers and sizes: no grouping to look up
+            return self.digits(str(value))
         return self.digits(format_decimal(value, locale=self.lang))
 
     def list_ltr(self, items: list[str]) -> Markup:

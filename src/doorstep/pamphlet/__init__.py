@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..errors import DoorstepError, Problem
-from ..locale import Strings, catalogue, direction
+from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Guide
 from . import fonts
 from .qr import qr_svg
@@ -165,7 +165,7 @@ class Pamphleteer:
 
     def document(self, job: PamphletJob) -> str:
         """The pamphlet's HTML, complete: styles inline, QR code inline."""
-        strings = Strings(job.lang)
+        strings = ui_strings(job.lang)
         svg, qr_version = qr_svg(job.url, self.qr_level)
         content_lang = job.guide.lang
         css = (self.template_dir / "pamphlet.css").read_text(encoding="utf-8")
@@ -190,7 +190,7 @@ class Pamphleteer:
         )
 
     def _check_glyphs(self, job: PamphletJob, document: str) -> None:
-        text = visible_text(document) + Strings(job.lang)("page")
+        text = visible_text(document) + ui_strings(job.lang)("page")
         for path in job.files.values():
             if path.endswith(".svg"):
                 svg = Path(path).read_text(encoding="utf-8", errors="replace")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
-
-LEVELS = {"M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
+LEVELS = ("M", "Q", "H")
 QUIET_ZONE = 4  # modules, as the standard asks
 
 
@@ -16,7 +13,11 @@ def qr_svg(data: str, level: str = "M") -> tuple[str, int]:
     a few hundred commands instead of one square per module, which WeasyPrint
     draws several times faster. The printed size is set by the pamphlet's CSS.
     """
-    code = qrcode.QRCode(error_correction=LEVELS[level], border=QUIET_ZONE)
+    import qrcode  # only when a pamphlet is actually rendered
+    from qrcode import constants
+
+    correction = getattr(constants, f"ERROR_CORRECT_{level}")
+    code = qrcode.QRCode(error_correction=correction, border=QUIET_ZONE)
     code.add_data(data)
     code.make(fit=True)
     matrix = code.get_matrix()  # quiet zone included

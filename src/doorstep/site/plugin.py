@@ -24,7 +24,7 @@ from mkdocs.structure.toc import TableOfContents
 
 from ..content import isolate_ltr, structure_steps
 from ..errors import DoorstepError
-from ..locale import Strings, direction
+from ..locale import direction, strings as ui_strings
 from ..model import Library, load_library
 from ..pamphlet import PamphletJob, Pamphleteer, write_atomic
 from . import search
@@ -131,7 +131,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         try:
             for lang in languages:
-                Strings(lang)
+                ui_strings(lang)
             self.library = load_library(Path(config.docs_dir), languages, i18n.default_language, root)
             if self.config.pamphlets and self.pamphleteer is None:
                 self.pamphleteer = Pamphleteer(
@@ -164,7 +164,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         if slug is None:
             return html
         text_lang = getattr(page.file, "locale", None) or self.library.default
-        strings = Strings(text_lang)
+        strings = ui_strings(text_lang)
         html = structure_steps(html, strings.number)
         # Pictures below the first screen load only when the reader scrolls to them.
         html = html.replace("<img ", '<img loading="lazy" decoding="async" ')
@@ -236,7 +236,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     @plugins.event_priority(-50)
     def on_page_context(self, context, page, config, nav):
         lang = self._build_lang(config)
-        strings = Strings(lang)
+        strings = ui_strings(lang)
         info = {"t": strings, "lang": lang, "dir": strings.dir}
         slug = self._guide_of(page)
         if slug is not None:
