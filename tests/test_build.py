@@ -106,6 +106,8 @@ BAD_INPUTS = {
     "not utf-8": ("only-vi/index.md", lambda t: t.replace("Làm việc ba.", "Làm việc ba. XBADX"),
                   "guides/only-vi/index.md:26: the file is not UTF-8 text"),
     "unknown language": ("only-vi/index.de.md", None, "guides/only-vi/index.de.md:1: language 'de'"),
+    "look-alike link": ("only-vi/index.md", lambda t: t.replace("Làm việc ba.", "[VNeID](https://vneid-gov.com/)"),
+                        "guides/only-vi/index.md:26: 'vneid-gov.com' is not an allowed domain"),
     "hostile image": ("only-vi/index.md", lambda t: t.replace("Làm việc ba.", '<img src="file:///etc/passwd">'),
                       "guides/only-vi/index.md:26: raw HTML <img> is not allowed"),
 }

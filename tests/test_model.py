@@ -157,3 +157,28 @@ def test_decomposed_text_is_normalised(tmp_path):
     root = docs(tmp_path, {"only-vi/index.md": text})
     library = load_library(root / "guides", LANGS, "vi", root)
     assert library.get("only-vi", "vi").meta.title == "Chỉ có tiếng Việt"
+
+
+ALLOWED = ["gov.vn", "chinhphu.vn", "apps.apple.com", "play.google.com"]
+
+
+def test_look_alike_link_is_refused(tmp_path):
+    text = GOOD.replace("Làm việc ba.", "Làm việc ba. Tải [VNeID](https://vneid-gov.com/app).")
+    root = docs(tmp_path, {"only-vi/index.md": text})
+    with pytest.raises(DoorstepError) as info:
+        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
+    (line,) = [str(p) for p in info.value.problems]
+    assert line.startswith("guides/only-vi/index.md:26: 'vneid-gov.com' is not an allowed domain")
+    assert "allowed_domains in mkdocs.yml" in line
+
+
+def test_look_alike_source_is_refused_and_subdomains_pass(tmp_path):
+    text = GOOD.replace("https://dichvucong.gov.vn/", "https://dichvucong.gov.vn.example.com/")
+    root = docs(tmp_path, {"only-vi/index.md": text})
+    with pytest.raises(DoorstepError) as info:
+        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
+    assert [str(p).split(" — ")[0] for p in info.value.problems] == [
+        "guides/only-vi/index.md:12: 'dichvucong.gov.vn.example.com' is not an allowed domain (a look-alike site?)"]
+    # The real portal and any official subdomain are fine.
+    root = docs(tmp_path / "ok", {})
+    load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)

@@ -304,7 +304,23 @@ def _local_target(href: str, base: Path, docs_dir: Path) -> Path | None:
     return target
 
 
-def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: Path) -> tuple[int, list[Problem]]:
+def domain_allowed(url: str, allowed: list[str] | None) -> bool:
+    """True when `url`'s host is one of `allowed` or below one (no list: anything)."""
+    if not allowed:
+        return True
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in allowed)
+
+
+def _not_allowed(relpath: str, line: int, url: str, allowed: list[str]) -> Problem:
+    host = urlsplit(url).hostname or url
+    return Problem(relpath, line, f"'{host}' is not an allowed domain (a look-alike site?)",
+                   f"link only to official sites ({', '.join(allowed)}); if this one is official, "
+                   "add it to plugins → doorstep → allowed_domains in mkdocs.yml")
+
+
+def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: Path,
+               allowed: list[str] | None = None) -> tuple[int, list[Problem]]:
     """Count the steps and report body problems: headings, images, links, raw HTML."""
     problems: list[Problem] = []
     steps = 0
@@ -338,6 +354,8 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
             scheme = SCHEME_RE.match(href)
             if scheme:
                 kind = href.split(":", 1)[0].lower()
+                if kind == "https" and not domain_allowed(href, allowed):
+                    problems.append(_not_allowed(relpath, lineno, href, allowed))
                 if kind in ("https", "tel", "mailto"):
                     continue
                 problems.append(Problem(relpath, lineno, f"link '{href}' is not https",
@@ -374,8 +392,13 @@ def _unknown_language(path: Path, root: Path, lang: str, languages: list[str]) -
                    "rename the file, or add the language to plugins.i18n.languages in mkdocs.yml")
 
 
-def load_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None) -> Library:
-    """Read and validate every guide under `docs_dir`. Raises DoorstepError listing every problem."""
+def load_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
+                 allowed_domains: list[str] | None = None) -> Library:
+    """Read and validate every guide under `docs_dir`. Raises DoorstepError listing every problem.
+
+    With `allowed_domains`, every external link and official source must be on
+    one of those domains (or below one): a look-alike domain is an error.
+    """
     docs_dir = Path(docs_dir)
     root = Path(root or docs_dir.parent)
     library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default)
@@ -424,13 +447,18 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                         merged[key] = base_data[key]
                         inherited.append(key)
             path = root / relpath
-            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir)
+            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir, allowed_domains)
             problems.extend(body_problems)
             try:
                 meta = validate_meta(merged, node, relpath)
             except DoorstepError as exc:
                 problems.extend(exc.problems)
                 continue
+            if "sources" not in inherited:
+                for i, source in enumerate(meta.sources or []):
+                    if not domain_allowed(source.url, allowed_domains):
+                        problems.append(_not_allowed(relpath, node_line(node, ("sources", i, "url")),
+                                                     source.url, allowed_domains))
             if lang == default:
                 for key in REQUIRED_IN_DEFAULT:
                     if getattr(meta, key) is None:

@@ -36,8 +36,10 @@ def load_project(config_file: Path) -> Library:
         raise DoorstepError(Problem(str(config_file), line, f"not valid YAML: {exc.problem}", "fix the indentation")) from None
     root = config_file.parent
     docs_dir = root / config.get("docs_dir", "docs")
-    languages, default = [], None
+    languages, default, allowed = [], None, []
     for plugin in config.get("plugins", []):
+        if isinstance(plugin, dict) and "doorstep" in plugin:
+            allowed = [d.lower() for d in ((plugin["doorstep"] or {}).get("allowed_domains") or [])]
         if isinstance(plugin, dict) and "i18n" in plugin:
             for lang in (plugin["i18n"] or {}).get("languages", []):
                 if lang.get("build", True):
@@ -47,4 +49,4 @@ def load_project(config_file: Path) -> Library:
     if not languages or default is None:
         raise DoorstepError(Problem(str(config_file), 1, "no i18n languages with a default one",
                                     "configure plugins → i18n → languages in mkdocs.yml"))
-    return load_library(docs_dir, languages, default, root)
+    return load_library(docs_dir, languages, default, root, allowed_domains=allowed)

@@ -15,3 +15,6 @@ class DoorstepConfig(base.Config):
     """Rendering processes; 0 means one per CPU core."""
     qr_error_correction = c.Choice(("M", "Q", "H"), default="M")
     """QR error-correction level: M is enough for a flat A4 sheet, Q for folded paper."""
+    allowed_domains = c.ListOfItems(c.Type(str), default=[])
+    """Domains every external link and official source must be on (or below),
+    e.g. gov.vn: a look-alike such as vneid-gov.com stops the build. Empty: any."""

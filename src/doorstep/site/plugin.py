@@ -132,7 +132,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         try:
             for lang in languages:
                 ui_strings(lang)
-            self.library = load_library(Path(config.docs_dir), languages, i18n.default_language, root)
+            self.library = load_library(Path(config.docs_dir), languages, i18n.default_language, root,
+                                        allowed_domains=[d.lower() for d in self.config.allowed_domains])
             if self.config.pamphlets and self.pamphleteer is None:
                 self.pamphleteer = Pamphleteer(
                     template_dir=root / self.config.pamphlet_dir,
