@@ -116,3 +116,21 @@ def test_serve_previews_edits_and_rerenders_only_the_edited_pamphlet(tmp_path):
     rebuild = text[text.rfind("Pamphlets (vi)"):]
     made = re.findall(r"Pamphlets \((\w+)\): (\d+) rendered", rebuild)
     assert dict(made) == {"vi": "0", "en": "1", "ar": "0", "fa": "0"}, rebuild
+
+
+def test_new_makes_every_language_and_check_wants_them_filled(tmp_path):
+    project = make_project(tmp_path / "p")
+    result = run("new", "pay-electricity", cwd=project)
+    assert result.returncode == 0, result.stderr
+    folder = project / "guides" / "pay-electricity"
+    assert sorted(p.name for p in folder.iterdir()) == ["index.ar.md", "index.en.md", "index.fa.md", "index.md"]
+    original = (folder / "index.md").read_text(encoding="utf-8")
+    for name in GuideMeta.model_fields:
+        assert f"\n{name}:" in original, f"index.md lacks `{name}`"
+    assert "# What it costs, as text. Never guess a fee." in original  # comments come from the schema
+    assert "sources:" not in (folder / "index.fa.md").read_text(encoding="utf-8")  # inherited
+    check = run("check", cwd=project)
+    assert check.returncode == 1
+    assert "guides/pay-electricity/index.md:3: `title` is empty — write the text" in check.stderr
+    again = run("new", "pay-electricity", cwd=project)
+    assert again.returncode == 1 and "already exists" in again.stderr

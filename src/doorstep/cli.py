@@ -66,5 +66,29 @@ def check(config_file: str) -> None:
     click.echo(f"{count} guide files in {len(library.guides)} guides: no problems found.")
 
 
+@main.command()
+@click.argument("slug")
+@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
+def new(slug: str, config_file: str) -> None:
+    """Create guides/SLUG/ with index.md and a translation file for every language.
+
+    Every front-matter field is there with a comment saying what it is; fill
+    them in, write the steps, then run `doorstep check`.
+    """
+    from .errors import DoorstepError
+    from .project import read_settings
+    from .scaffold import new_guide
+
+    try:
+        settings = read_settings(Path(config_file))
+        made = new_guide(settings.docs_dir, slug, settings.languages, settings.default, settings.root)
+    except DoorstepError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    for path in made:
+        click.echo(f"created {path.relative_to(settings.root).as_posix()}")
+
+
 if __name__ == "__main__":
     main()

@@ -242,7 +242,9 @@ def explain(error: dict) -> tuple[str, str]:
     if kind == "string_type":
         return f"`{name}` must be text", "put the value in quotes"
     if kind in ("string_too_short",):
-        return f"`{name}` is empty", "write the text or remove the field"
+        field = GuideMeta.model_fields.get(error["loc"][0]) if len(error["loc"]) == 1 else None
+        optional = field is not None and not field.is_required()
+        return f"`{name}` is empty", "write the text" + (" or remove the field" if optional else "")
     if kind == "string_too_long":
         return f"`{name}` is too long", f"keep it under {error['ctx']['max_length']} characters"
     if kind == "list_type":
@@ -262,12 +264,16 @@ def explain(error: dict) -> tuple[str, str]:
     return f"`{name}`: {error['msg']}", "see docs/writing-guides.md"
 
 
-def validate_meta(data: dict, node: yaml.Node | None, relpath: str) -> GuideMeta:
+def validate_meta(data: dict, node: yaml.Node | None, relpath: str, inherited: tuple = ()) -> GuideMeta:
+    """The schema's verdict on `data`; errors in fields taken from the original
+    are left to the original's own report."""
     try:
         return GuideMeta.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
+            if error["loc"] and error["loc"][0] in inherited:
+                continue
             message, hint = explain(error)
             loc = error["loc"][:-1] if error["type"] == "missing" else error["loc"]
             problems.append(Problem(relpath, node_line(node, loc), message, hint))
@@ -450,7 +456,7 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
             steps, body_problems = check_body(body, body_line, path, relpath, docs_dir, allowed_domains)
             problems.extend(body_problems)
             try:
-                meta = validate_meta(merged, node, relpath)
+                meta = validate_meta(merged, node, relpath, tuple(inherited))
             except DoorstepError as exc:
                 problems.extend(exc.problems)
                 continue

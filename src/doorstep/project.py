@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -24,8 +25,17 @@ def _tag(loader, suffix, node):
 _Loader.add_multi_constructor("!", _tag)
 
 
-def load_project(config_file: Path) -> Library:
-    """The validated guides of the site described by `config_file`."""
+@dataclass
+class Settings:
+    root: Path
+    docs_dir: Path
+    languages: list[str]
+    default: str
+    allowed_domains: list[str]
+
+
+def read_settings(config_file: Path) -> Settings:
+    """The parts of mkdocs.yml that doorstep needs, without building."""
     config_file = Path(config_file)
     if not config_file.is_file():
         raise DoorstepError(Problem(str(config_file), 1, "file not found", "run doorstep in the project folder or pass -f"))
@@ -35,7 +45,6 @@ def load_project(config_file: Path) -> Library:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise DoorstepError(Problem(str(config_file), line, f"not valid YAML: {exc.problem}", "fix the indentation")) from None
     root = config_file.parent
-    docs_dir = root / config.get("docs_dir", "docs")
     languages, default, allowed = [], None, []
     for plugin in config.get("plugins", []):
         if isinstance(plugin, dict) and "doorstep" in plugin:
@@ -49,4 +58,10 @@ def load_project(config_file: Path) -> Library:
     if not languages or default is None:
         raise DoorstepError(Problem(str(config_file), 1, "no i18n languages with a default one",
                                     "configure plugins → i18n → languages in mkdocs.yml"))
-    return load_library(docs_dir, languages, default, root, allowed_domains=allowed)
+    return Settings(root, root / config.get("docs_dir", "docs"), languages, default, allowed)
+
+
+def load_project(config_file: Path) -> Library:
+    """The validated guides of the site described by `config_file`."""
+    s = read_settings(config_file)
+    return load_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains)
