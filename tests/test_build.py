@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LANGS, SITE_URL, bundled_guides, error_lines, page_file, page_url, run_build
+import subprocess
+
+from conftest import BIN, LANGS, SITE_URL, bundled_guides, error_lines, page_file, page_url, run_build
 
 
 def html_of(site: Path, lang: str, slug: str) -> str:
@@ -136,3 +138,26 @@ def test_bad_input_stops_the_build_and_keeps_the_last_good_site(project, case):
     assert all(" — " in line for line in lines), "every error says what to do"
     assert tree_digest(project / "site") == before, "the last good site must stay exactly as it was"
     assert not list(project.glob(".site-*")), "no half-built site left behind"
+
+
+def test_front_matter_text_is_escaped_and_kept_left_to_right(project):
+    path = project / "guides" / "demo" / "index.fa.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("  - کارت شناسایی", '  - "کارت شناسایی <CCCD>"')
+    text = text.replace("where: در خانه، روی گوشی", "where: در خانه؛ تلفن 0912 345 678")
+    path.write_text(text, encoding="utf-8")
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    body = content_block(html_of(project / "site", "fa", "demo"))
+    assert "کارت شناسایی &lt;CCCD&gt;" in body
+    assert '<bdi dir="ltr">0912 345 678</bdi>' in body.split('class="ds-facts"')[1]
+
+
+def test_empty_site_url_is_a_clear_error(project):
+    import os
+
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": ""}
+    result = subprocess.run([str(BIN / "mkdocs"), "build", "--strict", "-f", str(project / "mkdocs.yml")],
+                            capture_output=True, text=True, env=env, cwd=project)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "site_url is empty" in result.stderr

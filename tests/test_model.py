@@ -182,3 +182,35 @@ def test_look_alike_source_is_refused_and_subdomains_pass(tmp_path):
     # The real portal and any official subdomain are fine.
     root = docs(tmp_path / "ok", {})
     load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
+
+
+@pytest.mark.parametrize("link", [
+    "[portal](https://evil.example\\@dichvucong.gov.vn/)",
+    "[portal](https://dichvucong.gov.vn@evil.example/)",
+    "<https://vneid-gov.example/>",
+])
+def test_links_that_hide_their_site_are_refused(tmp_path, link):
+    text = GOOD.replace("Làm việc ba.", f"Làm việc ba. {link}")
+    root = docs(tmp_path, {"only-vi/index.md": text})
+    with pytest.raises(DoorstepError) as info:
+        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
+    assert [p.line for p in info.value.problems] == [26], info.value.problems
+
+
+def test_reference_style_links_are_checked_too(tmp_path):
+    text = GOOD.replace("Làm việc ba.", "Làm việc ba. [VNeID][app]\n\n[app]: https://vneid-gov.example/")
+    root = docs(tmp_path, {"only-vi/index.md": text})
+    with pytest.raises(DoorstepError) as info:
+        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
+    assert "vneid-gov.example" in str(info.value) and ":28:" in str(info.value)
+
+
+def test_date_that_does_not_exist(tmp_path):
+    (line,) = problems(tmp_path, {"only-vi/index.md": GOOD.replace("2026-11-20", "2026-02-30")})
+    assert line.startswith("guides/only-vi/index.md:13: front matter has a date that does not exist")
+
+
+@pytest.mark.parametrize("slug", ["en", "search", "assets"])
+def test_guide_folder_cannot_take_a_name_the_site_uses(tmp_path, slug):
+    out = problems(tmp_path, {f"{slug}/index.md": GOOD})
+    assert any(f"a guide cannot be called '{slug}'" in p for p in out), out

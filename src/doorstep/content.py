@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import Markup, escape
+
 H2_RE = re.compile(r"(?=<h2[\s>])")
 H2_OPEN_RE = re.compile(r"<h2([^>]*)>")
 TAG_SPLIT_RE = re.compile(r"(<[^>]+>)")
@@ -58,3 +60,10 @@ def isolate_ltr(html: str) -> str:
         else:
             out.append(LTR_RUN_RE.sub(lambda m: f'<bdi dir="ltr">{m.group(0)}</bdi>', piece))
     return "".join(out)
+
+
+def text_html(text: str, direction: str = "ltr") -> Markup:
+    """A front-matter text as HTML: escaped, and in right-to-left text with its
+    URLs and phone numbers kept left-to-right. The `text` filter of templates."""
+    html = str(escape(text))
+    return Markup(isolate_ltr(html) if direction == "rtl" else html)

@@ -47,6 +47,8 @@ class Source(BaseModel):
         parts = urlsplit(value)
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("must be a full https:// address")
+        if deceptive(value):
+            raise ValueError("hides its real site (a '\\' or a 'name@' before the site)")
         return value
 
     @property
@@ -90,6 +92,8 @@ class GuideMeta(BaseModel):
 
 
 INHERITED = ("task", "order", "sources", "reviewed")
+# Folders the built site uses itself: a guide there would overwrite them.
+RESERVED = {"assets", "search", "stylesheets", "javascripts", "images", "404"}
 REQUIRED_IN_DEFAULT = ("task", "sources", "reviewed")
 
 
@@ -196,6 +200,19 @@ def parse_yaml(fm_text: str, relpath: str) -> tuple[dict, yaml.Node | None]:
             Problem(relpath, line, f"front matter is not valid YAML: {what}",
                     "check indentation and put text containing ': ' or '#' in quotes")
         ) from None
+    except yaml.YAMLError as exc:  # e.g. a control character (no line mark)
+        line = getattr(getattr(exc, "position", None), "line", None)
+        raise DoorstepError(
+            Problem(relpath, 2 + (line or 0), f"front matter is not valid YAML: {str(exc).splitlines()[0]}",
+                    "remove invisible control characters from the text")
+        ) from None
+    except ValueError as exc:  # a date that does not exist, e.g. 2026-02-30
+        bad = re.search(r"\b\d{4}-\d{1,2}-\d{1,2}\b", fm_text)
+        line = fm_text[: bad.start()].count("\n") + 2 if bad else 2
+        raise DoorstepError(
+            Problem(relpath, line, f"front matter has a date that does not exist ({exc})",
+                    "write a real date as YYYY-MM-DD")
+        ) from None
     if data is None:
         return {}, node
     if not isinstance(data, dict):
@@ -285,6 +302,8 @@ def validate_meta(data: dict, node: yaml.Node | None, relpath: str, inherited: t
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<href>[^\s>]+)>?")
+AUTOLINK_RE = re.compile(r"<(?P<href>[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]+)>")
 RAW_TAG_RE = re.compile(r"<\s*(?P<tag>img|a|link|script|iframe|object|embed|style|svg|image|video|audio|source|base|meta)\b", re.I)
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -310,15 +329,26 @@ def _local_target(href: str, base: Path, docs_dir: Path) -> Path | None:
     return target
 
 
+def deceptive(url: str) -> bool:
+    """A URL whose host a browser reads differently from Python: a backslash
+    (browsers treat it as '/'), or a user@ part before the host."""
+    return "\\" in url or "@" in urlsplit(url).netloc or any(ord(c) < 0x21 for c in url)
+
+
 def domain_allowed(url: str, allowed: list[str] | None) -> bool:
     """True when `url`'s host is one of `allowed` or below one (no list: anything)."""
+    if deceptive(url):
+        return False
     if not allowed:
         return True
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     return any(host == d or host.endswith("." + d) for d in allowed)
 
 
-def _not_allowed(relpath: str, line: int, url: str, allowed: list[str]) -> Problem:
+def _not_allowed(relpath: str, line: int, url: str, allowed: list[str] | None) -> Problem:
+    if deceptive(url):
+        return Problem(relpath, line, f"the address '{url}' hides which site it opens",
+                       "write the plain address of the official page, without '\\' or 'name@'")
     host = urlsplit(url).hostname or url
     return Problem(relpath, line, f"'{host}' is not an allowed domain (a look-alike site?)",
                    f"link only to official sites ({', '.join(allowed)}); if this one is official, "
@@ -355,8 +385,10 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
             if target is None or not target.is_file():
                 problems.append(Problem(relpath, lineno, f"image '{src}' not found",
                                         f"add {src} to {Path(relpath).parent.as_posix()}/ or fix the file name"))
-        for match in LINK_RE.finditer(line):
-            href = match.group("href")
+        hrefs = [m.group("href") for m in LINK_RE.finditer(line)]
+        hrefs += [m.group("href") for m in REF_DEF_RE.finditer(line)]  # [id]: https://…
+        hrefs += [m.group("href") for m in AUTOLINK_RE.finditer(line)]  # <https://…>
+        for href in hrefs:
             scheme = SCHEME_RE.match(href)
             if scheme:
                 kind = href.split(":", 1)[0].lower()
@@ -414,6 +446,10 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
     for folder in sorted(p for p in docs_dir.iterdir() if p.is_dir()):
         sources = sorted(folder.glob("index*.md"))
         if not sources:
+            continue
+        if folder.name in languages or folder.name in RESERVED:
+            problems.append(Problem(rel(sources[0], root), 1, f"a guide cannot be called '{folder.name}'",
+                                    "that name is taken by a language or by the site itself: rename the folder"))
             continue
         if not SLUG_RE.match(folder.name):
             problems.append(Problem(rel(sources[0], root), 1, f"guide folder name '{folder.name}' is not a short ASCII slug",

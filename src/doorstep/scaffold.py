@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import DoorstepError, Problem, rel
-from .model import INHERITED, SLUG_RE, TASKS, GuideMeta
+from .model import INHERITED, RESERVED, SLUG_RE, TASKS, GuideMeta
 
 EXAMPLES = {
     "title": '""',
@@ -65,6 +65,9 @@ def new_guide(docs_dir: Path, slug: str, languages: list[str], default: str, roo
     if not SLUG_RE.match(slug):
         raise DoorstepError(Problem(rel(folder, root), 1, f"'{slug}' is not a short ASCII slug",
                                     "use a-z, 0-9 and '-' only, e.g. vneid-level-2"))
+    if slug in languages or slug in RESERVED:
+        raise DoorstepError(Problem(rel(folder, root), 1, f"a guide cannot be called '{slug}'",
+                                    "that name is taken by a language or by the site itself"))
     if folder.exists():
         raise DoorstepError(Problem(rel(folder, root), 1, "this guide already exists",
                                     "pick another name, or edit the files that are there"))

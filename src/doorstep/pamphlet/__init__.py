@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import jinja2
 from markupsafe import Markup
 
+from ..content import text_html
 from ..errors import DoorstepError, Problem
 from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Guide
@@ -158,8 +159,11 @@ class Pamphleteer:
                                             "restore it from the doorstep repository or set pamphlet_dir"))
         self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.template_dir)),
                                        autoescape=True, undefined=jinja2.StrictUndefined)
+        self._env.filters["text"] = text_html
         fonts.activate(self.cache_dir)
-        self._salt = "|".join([version("weasyprint"), version("qrcode"), fonts.fingerprint(), _code_fingerprint()])
+        libraries = [f"{name}={version(name)}" for name in ("weasyprint", "pydyf", "tinycss2", "fonttools", "qrcode",
+                                                             "babel", "jinja2")]
+        self._salt = "|".join([*libraries, fonts.fingerprint(), _code_fingerprint()])
 
     # ------------------------------------------------------------------ assembly
 

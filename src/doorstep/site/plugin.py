@@ -17,12 +17,13 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urljoin
 
+from markupsafe import escape
 from mkdocs import plugins
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.toc import TableOfContents
 
-from ..content import isolate_ltr, structure_steps
+from ..content import isolate_ltr, structure_steps, text_html
 from ..errors import DoorstepError
 from ..locale import direction, strings as ui_strings
 from ..model import Library, load_library
@@ -126,6 +127,9 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         i18n = self._i18n(config)
         if i18n.building:  # a nested language build: the outermost one set everything up
             return config
+        if not config.site_url:
+            raise PluginError("mkdocs.yml:1: site_url is empty — set it (or DOORSTEP_SITE_URL) to the address "
+                              "the site is published at: every canonical URL and QR code starts with it")
         self.pdf_sizes = {}
         languages = [lang.locale for lang in i18n.config.languages if lang.build]
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
@@ -151,8 +155,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         if self.command == "build":
             # Build beside the real site and swap at the end, so a failed build
             # leaves the last good site exactly as it was.
-            self.final_site_dir = config.site_dir
-            parent = Path(config.site_dir).resolve().parent
+            self.final_site_dir = os.path.realpath(config.site_dir)  # a symlinked site/: its target
+            parent = Path(self.final_site_dir).parent
             parent.mkdir(parents=True, exist_ok=True)
             config.site_dir = tempfile.mkdtemp(prefix=".site-", dir=parent)
         return config
@@ -175,6 +179,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
 
     def on_env(self, env, config, files):
         """Every page of this language is rendered now: write its search index, make its pamphlets."""
+        env.filters["text"] = text_html
         lang = self._build_lang(config)
         self._write_search_index(lang, config, files)
         if not self.pamphleteer:
@@ -274,7 +279,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             return f'<link rel=" alternate" href="{href}" hreflang="{match.group(2)}">'
 
         output = collapse_whitespace(ALTERNATE_RE.sub(absolute, output))
-        output = SEARCH_DIALOG_RE.sub(r'\1 aria-label="Search"', output, count=1)
+        label = escape(ui_strings(self._build_lang(config))("search"))
+        output = SEARCH_DIALOG_RE.sub(lambda m: f'{m.group(1)} aria-label="{label}"', output, count=1)
         return output
 
     @plugins.event_priority(-200)
