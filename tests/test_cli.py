@@ -134,3 +134,12 @@ def test_new_makes_every_language_and_check_wants_them_filled(tmp_path):
     assert "guides/pay-electricity/index.md:3: `title` is empty — write the text" in check.stderr
     again = run("new", "pay-electricity", cwd=project)
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_check_finds_characters_the_pamphlet_fonts_lack(tmp_path):
+    project = make_project(tmp_path / "p")
+    path = project / "guides" / "only-vi" / "index.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("time: 5 phút", "time: ⏱ 5 phút"), encoding="utf-8")
+    result = run("check", cwd=project)
+    assert result.returncode == 1
+    assert "guides/only-vi/index.md:8: character '⏱' (U+23F1) has no glyph in the pamphlet fonts" in result.stderr

@@ -56,15 +56,20 @@ def serve(config_file: str, dev_addr: str) -> None:
 @main.command()
 @click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
 def check(config_file: str) -> None:
-    """Check every guide (front matter, steps, images, links) without building.
+    """Check every guide (front matter, steps, images, links, link safety,
+    characters the pamphlet fonts lack) without building.
 
     Prints one line per problem, `file:line: what — what to do`; exit code 1 if any.
     """
+    from .check import uncovered_glyphs
     from .errors import DoorstepError
     from .project import load_project
 
     try:
         library = load_project(Path(config_file))
+        problems = uncovered_glyphs(library)
+        if problems:
+            raise DoorstepError(problems)
     except DoorstepError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -381,7 +381,7 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
                 problems.append(Problem(relpath, lineno, f"image '{src}' is not a file in the guide's folder",
                                         "put the picture next to index.md and write its file name"))
                 continue
-            target = _local_target(src, path.parent, docs_dir)
+            target = _local_target(src, path.parent, path.parent)  # the pamphlet can use only these
             if target is None or not target.is_file():
                 problems.append(Problem(relpath, lineno, f"image '{src}' not found",
                                         f"add {src} to {Path(relpath).parent.as_posix()}/ or fix the file name"))

@@ -31,7 +31,7 @@ from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Guide
 from . import fonts
 from .qr import qr_svg
-from .render import BASE, RenderFailure, init_worker, render_pdf
+from .render import BASE, RenderFailure, init_worker, render_pdf, start_worker
 
 __all__ = ["PamphletJob", "Pamphleteer", "write_atomic", "short_url"]
 
@@ -294,7 +294,7 @@ class Pamphleteer:
             init_worker(str(self.cache_dir))
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("fork"),
-                                             initializer=init_worker, initargs=(str(self.cache_dir),))
+                                             initializer=start_worker, initargs=(str(self.cache_dir),))
         return self._pool
 
     def close(self) -> None:

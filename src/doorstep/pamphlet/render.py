@@ -29,6 +29,24 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _die_with_parent() -> None:
+    """On Linux, a render worker ends when the build that forked it ends, even
+    if that build was killed (else `mkdocs serve` killed by SIGTERM leaves it)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def start_worker(cache_dir: str) -> None:
+    """Initializer of each pool process."""
+    _die_with_parent()
+    init_worker(cache_dir)
+
+
 def init_worker(cache_dir: str) -> None:
     """Make a process ready to render: point fontconfig at the pamphlet fonts,
     then import WeasyPrint and load the fonts once. Called in the parent

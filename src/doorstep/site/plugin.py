@@ -295,6 +295,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             self._finish(self._config, success=False)
 
     def on_shutdown(self):
+        if self._config is not None and self.final_site_dir is not None:
+            self._finish(self._config, success=False)  # interrupted (Ctrl-C): drop the half-built site
         if self.pamphleteer:
             self.pamphleteer.close()
         logging.getLogger("mkdocs").removeHandler(self.warnings)
