@@ -103,10 +103,20 @@ def test_missing_image(tmp_path):
     assert line.startswith("guides/only-vi/index.md:20: image 'missing.svg' not found")
 
 
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>'
+
+
 def test_image_without_alt_text(tmp_path):
-    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![](../demo/phone.svg)")
-    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![](pic.svg)")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text, "only-vi/pic.svg": SVG})
     assert "has no alt text" in line and ":20:" in line
+
+
+def test_image_from_another_guides_folder(tmp_path):
+    # The pamphlet may only read the guide's own folder: the check says so first.
+    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Điện thoại](../demo/phone.svg)")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text})
+    assert line.startswith("guides/only-vi/index.md:20: image '../demo/phone.svg' not found")
 
 
 def test_broken_internal_link(tmp_path):
