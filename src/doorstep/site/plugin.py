@@ -36,6 +36,9 @@ log = logging.getLogger("mkdocs.plugins.doorstep")
 GUIDE_SRC_RE = re.compile(r"^(?P<slug>[^/]+)/index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
 HOME_SRC_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
 ALTERNATE_RE = re.compile(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">')
+# Head links that cost bytes on every view and help no reader: prev/next in an
+# arbitrary order of guides, and the generator's name.
+HEAD_NOISE_RE = re.compile(r'\s*<(?:link rel="(?:prev|next)" href="[^"]*"|meta name="generator" content="[^"]*")>')
 SEARCH_DIALOG_RE = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")')
 
 
@@ -172,7 +175,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         strings = ui_strings(text_lang)
         html = structure_steps(html, strings.number)
         # Pictures below the first screen load only when the reader scrolls to them.
-        html = html.replace("<img ", '<img loading="lazy" decoding="async" ')
+        html = html.replace("<img ", '<img loading="lazy" ')
         if direction(text_lang) == "rtl":
             html = isolate_ltr(html)
         return html
@@ -243,7 +246,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def on_page_context(self, context, page, config, nav):
         lang = self._build_lang(config)
         strings = ui_strings(lang)
-        info = {"t": strings, "lang": lang, "dir": strings.dir}
+        info = {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config)}
         slug = self._guide_of(page)
         if slug is not None:
             guide = self.library.resolve(slug, lang)
@@ -278,7 +281,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             href = urljoin(canonical, match.group(1))
             return f'<link rel=" alternate" href="{href}" hreflang="{match.group(2)}">'
 
-        output = collapse_whitespace(ALTERNATE_RE.sub(absolute, output))
+        output = collapse_whitespace(HEAD_NOISE_RE.sub("", ALTERNATE_RE.sub(absolute, output)))
         label = escape(ui_strings(self._build_lang(config))("search"))
         output = SEARCH_DIALOG_RE.sub(lambda m: f'{m.group(1)} aria-label="{label}"', output, count=1)
         return output
@@ -302,6 +305,15 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         logging.getLogger("mkdocs").removeHandler(self.warnings)
 
     # ------------------------------------------------------------------ finishing
+
+    def _search_js(self, config) -> str | None:
+        """The page side of search, minified, to inline before Material's bundle."""
+        if not hasattr(self, "_search_js_text"):
+            import rjsmin
+
+            source = Path(config.theme.custom_dir or "") / "assets/javascripts/doorstep-search.js"
+            self._search_js_text = rjsmin.jsmin(source.read_text(encoding="utf-8")) if source.is_file() else None
+        return self._search_js_text
 
     def _progress(self, done: int, total: int, cached: int) -> None:
         if total > 10 and done % 10 == 0 and done < total:
