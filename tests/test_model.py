@@ -224,3 +224,10 @@ def test_date_that_does_not_exist(tmp_path):
 def test_guide_folder_cannot_take_a_name_the_site_uses(tmp_path, slug):
     out = problems(tmp_path, {f"{slug}/index.md": GOOD})
     assert any(f"a guide cannot be called '{slug}'" in p for p in out), out
+
+
+def test_svg_picture_that_loads_another_file(tmp_path):
+    hostile = '<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>'
+    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Ảnh](pic.svg)")
+    (line,) = problems(tmp_path, {"only-vi/index.md": text, "only-vi/pic.svg": hostile})
+    assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' loads another file")

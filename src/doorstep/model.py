@@ -302,6 +302,8 @@ def validate_meta(data: dict, node: yaml.Node | None, relpath: str, inherited: t
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+# In an SVG picture: a reference to anything but its own #ids, or a script.
+SVG_OUTSIDE_RE = re.compile(r"""(?:xlink:)?href\s*=\s*["'](?!#)|<script|url\(\s*["']?(?!#)""", re.I)
 REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<href>[^\s>]+)>?")
 AUTOLINK_RE = re.compile(r"<(?P<href>[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]+)>")
 RAW_TAG_RE = re.compile(r"<\s*(?P<tag>img|a|link|script|iframe|object|embed|style|svg|image|video|audio|source|base|meta)\b", re.I)
@@ -385,6 +387,9 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
             if target is None or not target.is_file():
                 problems.append(Problem(relpath, lineno, f"image '{src}' not found",
                                         f"add {src} to {Path(relpath).parent.as_posix()}/ or fix the file name"))
+            elif target.suffix.lower() == ".svg" and SVG_OUTSIDE_RE.search(target.read_text(encoding="utf-8", errors="replace")):
+                problems.append(Problem(relpath, lineno, f"picture '{src}' loads another file or runs a script",
+                                        "draw everything inside the SVG: no <image href>, no <script>, no external links"))
         hrefs = [m.group("href") for m in LINK_RE.finditer(line)]
         hrefs += [m.group("href") for m in REF_DEF_RE.finditer(line)]  # [id]: https://…
         hrefs += [m.group("href") for m in AUTOLINK_RE.finditer(line)]  # <https://…>

@@ -44,6 +44,8 @@ def read_settings(config_file: Path) -> Settings:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise DoorstepError(Problem(str(config_file), line, f"not valid YAML: {exc.problem}", "fix the indentation")) from None
+    if not isinstance(config, dict):
+        raise DoorstepError(Problem(str(config_file), 1, "mkdocs.yml is not a list of settings", "see the repository's mkdocs.yml"))
     root = config_file.parent
     languages, default, allowed = [], None, []
     for plugin in config.get("plugins", []):
@@ -58,7 +60,11 @@ def read_settings(config_file: Path) -> Settings:
     if not languages or default is None:
         raise DoorstepError(Problem(str(config_file), 1, "no i18n languages with a default one",
                                     "configure plugins → i18n → languages in mkdocs.yml"))
-    return Settings(root, root / config.get("docs_dir", "docs"), languages, default, allowed)
+    docs_dir = root / config.get("docs_dir", "docs")
+    if not docs_dir.is_dir():
+        raise DoorstepError(Problem(str(config_file), 1, f"the guides folder {docs_dir.name}/ does not exist",
+                                    "create it, or fix docs_dir in mkdocs.yml"))
+    return Settings(root, docs_dir, languages, default, allowed)
 
 
 def load_project(config_file: Path) -> Library:
