@@ -30,10 +30,10 @@ def docs(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def problems(tmp_path, files) -> list[str]:
+def problems(tmp_path, files, allowed_domains=None) -> list[str]:
     root = docs(tmp_path, files)
     with pytest.raises(DoorstepError) as info:
-        load_library(root / "guides", LANGS, "vi", root)
+        load_library(root / "guides", LANGS, "vi", root, allowed_domains=allowed_domains)
     return [str(p) for p in info.value.problems]
 
 
@@ -174,20 +174,14 @@ ALLOWED = ["gov.vn", "chinhphu.vn", "apps.apple.com", "play.google.com"]
 
 def test_look_alike_link_is_refused(tmp_path):
     text = GOOD.replace("Làm việc ba.", "Làm việc ba. Tải [VNeID](https://vneid-gov.com/app).")
-    root = docs(tmp_path, {"only-vi/index.md": text})
-    with pytest.raises(DoorstepError) as info:
-        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
-    (line,) = [str(p) for p in info.value.problems]
+    (line,) = problems(tmp_path, {"only-vi/index.md": text}, ALLOWED)
     assert line.startswith("guides/only-vi/index.md:26: 'vneid-gov.com' is not an allowed domain")
     assert "allowed_domains in mkdocs.yml" in line
 
 
 def test_look_alike_source_is_refused_and_subdomains_pass(tmp_path):
     text = GOOD.replace("https://dichvucong.gov.vn/", "https://dichvucong.gov.vn.example.com/")
-    root = docs(tmp_path, {"only-vi/index.md": text})
-    with pytest.raises(DoorstepError) as info:
-        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
-    assert [str(p).split(" — ")[0] for p in info.value.problems] == [
+    assert [p.split(" — ")[0] for p in problems(tmp_path, {"only-vi/index.md": text}, ALLOWED)] == [
         "guides/only-vi/index.md:12: 'dichvucong.gov.vn.example.com' is not an allowed domain (a look-alike site?)"]
     # The real portal and any official subdomain are fine.
     root = docs(tmp_path / "ok", {})
@@ -201,18 +195,14 @@ def test_look_alike_source_is_refused_and_subdomains_pass(tmp_path):
 ])
 def test_links_that_hide_their_site_are_refused(tmp_path, link):
     text = GOOD.replace("Làm việc ba.", f"Làm việc ba. {link}")
-    root = docs(tmp_path, {"only-vi/index.md": text})
-    with pytest.raises(DoorstepError) as info:
-        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
-    assert [p.line for p in info.value.problems] == [26], info.value.problems
+    found = problems(tmp_path, {"only-vi/index.md": text}, ALLOWED)
+    assert [p.split(":")[1] for p in found] == ["26"], found
 
 
 def test_reference_style_links_are_checked_too(tmp_path):
     text = GOOD.replace("Làm việc ba.", "Làm việc ba. [VNeID][app]\n\n[app]: https://vneid-gov.example/")
-    root = docs(tmp_path, {"only-vi/index.md": text})
-    with pytest.raises(DoorstepError) as info:
-        load_library(root / "guides", LANGS, "vi", root, allowed_domains=ALLOWED)
-    assert "vneid-gov.example" in str(info.value) and ":28:" in str(info.value)
+    found = "\n".join(problems(tmp_path, {"only-vi/index.md": text}, ALLOWED))
+    assert "vneid-gov.example" in found and ":28:" in found
 
 
 def test_date_that_does_not_exist(tmp_path):

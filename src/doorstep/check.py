@@ -14,9 +14,5 @@ def uncovered_glyphs(library: Library) -> list[Problem]:
     for by_lang in library.guides.values():
         for guide in by_lang.values():
             text = guide.path.read_text(encoding="utf-8", errors="replace")
-            for lineno, line in enumerate(text.split("\n"), start=1):
-                for char in fonts.uncovered(line):
-                    problems.append(Problem(guide.relpath, lineno,
-                                            f"character '{char}' (U+{ord(char):04X}) has no glyph in the pamphlet fonts",
-                                            "replace it with a common character, or remove it"))
+            problems += [fonts.glyph_problem(guide.relpath, text, char) for char in fonts.uncovered(text)]
     return problems

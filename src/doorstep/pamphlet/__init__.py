@@ -170,7 +170,7 @@ class Pamphleteer:
     def document(self, job: PamphletJob) -> str:
         """The pamphlet's HTML, complete: styles inline, QR code inline."""
         strings = ui_strings(job.lang)
-        svg, qr_version = qr_svg(job.url, self.qr_level)
+        svg, _version = qr_svg(job.url, self.qr_level)
         content_lang = job.guide.lang
         css = (self.template_dir / "pamphlet.css").read_text(encoding="utf-8")
         return self._env.get_template("pamphlet.html").render(
@@ -183,7 +183,6 @@ class Pamphleteer:
             content_lang=content_lang,
             content_dir=direction(content_lang),
             qr=Markup(svg),
-            qr_version=qr_version,
             url=job.url,
             short_url=short_url(job.url),
             fallback_url=job.fallback_url,
@@ -202,12 +201,8 @@ class Pamphleteer:
         missing = fonts.uncovered(text)
         if not missing:
             return
-        char = missing[0]
-        source = job.guide.path.read_text(encoding="utf-8", errors="replace").split("\n")
-        line = next((i for i, text_line in enumerate(source, 1) if char in text_line), 1)
-        raise DoorstepError(Problem(job.guide.relpath, line,
-                                    f"character '{char}' (U+{ord(char):04X}) has no glyph in the pamphlet fonts",
-                                    "replace it with a common character, or remove it"))
+        source = job.guide.path.read_text(encoding="utf-8", errors="replace")
+        raise DoorstepError(fonts.glyph_problem(job.guide.relpath, source, missing[0]))
 
     def _key(self, job: PamphletJob, layout: str) -> str:
         """Hash of everything that goes into the pamphlet, known before assembling it,

@@ -95,6 +95,13 @@ def coverage() -> frozenset[int]:
 IGNORED = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF, 0x00AD}
 
 
+def glyph_problem(relpath: str, source: str, char: str) -> Problem:
+    """The problem of `char`, which no pamphlet font has, at its first line in `source`."""
+    line = next((i for i, text in enumerate(source.split("\n"), 1) if char in text), 1)
+    return Problem(relpath, line, f"character '{char}' (U+{ord(char):04X}) has no glyph in the pamphlet fonts",
+                   "replace it with a common character, or remove it")
+
+
 def uncovered(text: str) -> list[str]:
     """Characters of `text` that no pamphlet font covers, in order of appearance."""
     covered = coverage()

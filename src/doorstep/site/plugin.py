@@ -98,6 +98,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self.pdf_sizes: dict[str, int] = {}
         self.warnings = _WarningCounter()
         self._config = None
+        self._search_js_text: str | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -308,12 +309,12 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
 
     def _search_js(self, config) -> str | None:
         """The page side of search, minified, to inline before Material's bundle."""
-        if not hasattr(self, "_search_js_text"):
+        if self._search_js_text is None:
             import rjsmin
 
             source = Path(config.theme.custom_dir or "") / "assets/javascripts/doorstep-search.js"
-            self._search_js_text = rjsmin.jsmin(source.read_text(encoding="utf-8")) if source.is_file() else None
-        return self._search_js_text
+            self._search_js_text = rjsmin.jsmin(source.read_text(encoding="utf-8")) if source.is_file() else ""
+        return self._search_js_text or None
 
     def _progress(self, done: int, total: int, cached: int) -> None:
         if total > 10 and done % 10 == 0 and done < total:
