@@ -1,11 +1,19 @@
-"""Content checks beyond the schema, for `doorstep check` (the build runs the
-same ones where it prints: the pamphlet renderer refuses uncovered glyphs too)."""
+"""`doorstep check`: every finding about the guides, errors first.
+
+Errors are what the build refuses too (the same `read_library` validation,
+and the pamphlet renderer refuses uncovered glyphs); warnings (translations
+behind their original, or missing) let the build go on.
+"""
 
 from __future__ import annotations
 
-from .errors import Problem
+from pathlib import Path
+
+from .errors import Problem, ordered
 from .model import Library
 from .pamphlet import fonts
+from .project import read_project
+from . import translation
 
 
 def uncovered_glyphs(library: Library) -> list[Problem]:
@@ -16,3 +24,10 @@ def uncovered_glyphs(library: Library) -> list[Problem]:
             text = guide.path.read_text(encoding="utf-8", errors="replace")
             problems += [fonts.glyph_problem(guide.relpath, text, char) for char in fonts.uncovered(text)]
     return problems
+
+
+def findings(config_file: Path) -> tuple[Library, list[Problem]]:
+    """The guides that loaded, and every problem: errors first, then warnings."""
+    library, problems = read_project(config_file)
+    problems = problems + uncovered_glyphs(library) + translation.problems(library)
+    return library, ordered(problems)

@@ -18,6 +18,17 @@ def _mkdocs(args: list[str]) -> None:
     mkdocs_cli.main(args=args, prog_name="doorstep", standalone_mode=True)
 
 
+CONFIG = click.option("-f", "--config-file", default="mkdocs.yml", show_default=True,
+                      type=click.Path(dir_okay=False), help="The site's mkdocs.yml.")
+
+
+def _fail(exc) -> None:
+    """Print a DoorstepError's problems, one line each, and exit 1."""
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+    sys.exit(1)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Public-service guides in Markdown → a phone-first website and printable QR pamphlets."""
@@ -54,33 +65,130 @@ def serve(config_file: str, dev_addr: str) -> None:
 
 
 @main.command()
-@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
-def check(config_file: str) -> None:
-    """Check every guide (front matter, steps, images, links, link safety,
-    characters the pamphlet fonts lack) without building.
+@CONFIG
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the same findings for machines, on standard output.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (stale or missing translations).")
+def check(config_file: str, fmt: str, strict: bool) -> None:
+    """Check every guide without building: front matter, steps, images, links,
+    link safety, characters the pamphlet fonts lack, and translations that are
+    stale or missing.
 
-    Prints one line per problem, `file:line: what — what to do`; exit code 1 if any.
+    Prints one line per finding, `file:line: what — what to do`, errors first,
+    then warnings. Exit code 1 if there is any error (with --strict, any
+    warning too), else 0.
     """
-    from .check import uncovered_glyphs
+    import json
+
+    from .check import findings
+    from .errors import DoorstepError
+
+    try:
+        library, problems = findings(Path(config_file))
+    except DoorstepError as exc:  # no project to check at all (mkdocs.yml missing or broken)
+        library, problems = None, exc.problems
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    if fmt == "json":
+        click.echo(json.dumps({"errors": errors, "warnings": warnings, "problems": [p.as_dict() for p in problems]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if library is not None and not errors:
+            count = sum(len(v) for v in library.guides.values())
+            found = f"{warnings} warning{'s' if warnings != 1 else ''}" if warnings else "no problems found"
+            click.echo(f"{count} guide files in {len(library.guides)} guides: {found}.")
+    sys.exit(1 if errors or (strict and warnings) else 0)
+
+
+@main.command()
+@CONFIG
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def status(config_file: str, fmt: str) -> None:
+    """Show every guide × language: original, up to date, stale, never marked or missing.
+
+    A translation is stale when index.md changed after it was last marked
+    with `doorstep mark`. Exit code 1 if the guides cannot be read, else 0
+    (use `doorstep check --strict` to fail CI on stale translations).
+    """
+    import json
+
     from .errors import DoorstepError
     from .project import load_project
+    from .translation import table
 
     try:
         library = load_project(Path(config_file))
-        problems = uncovered_glyphs(library)
-        if problems:
-            raise DoorstepError(problems)
     except DoorstepError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
-    count = sum(len(v) for v in library.guides.values())
-    click.echo(f"{count} guide files in {len(library.guides)} guides: no problems found.")
+        _fail(exc)
+    rows = table(library)
+    if fmt == "json":
+        click.echo(json.dumps({row.slug: row.states for row in rows}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    styles = {"original": "dim", "up to date": "green", "stale": "bold red", "never marked": "yellow",
+              "missing": "red"}
+    grid = Table(title="Translations", title_justify="left")
+    grid.add_column("guide")
+    for lang in library.languages:
+        grid.add_column(lang)
+    for row in rows:
+        grid.add_row(row.slug, *(f"[{styles[s]}]{s}[/]" for s in row.states.values()))
+    console = Console()
+    console.print(grid)
+    behind = sum(s in ("stale", "never marked") for row in rows for s in row.states.values())
+    if behind:
+        console.print(f"{behind} translation(s) to update. After updating one, mark it: "
+                      "doorstep mark <guide> <language>")
 
 
 @main.command()
 @click.argument("slug")
-@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
+@click.argument("languages", nargs=-1)
+@CONFIG
+def mark(slug: str, languages: tuple[str, ...], config_file: str) -> None:
+    """Mark translations of guide SLUG as up to date with its index.md.
+
+    Run it after updating (or reviewing) a translation. With no LANGUAGES,
+    marks every translation of SLUG. It writes `translated_from` into each
+    translation's front matter: never edit that line by hand.
+    """
+    from .errors import DoorstepError
+    from .project import load_project
+    from .translation import mark as mark_translations
+
+    try:
+        library = load_project(Path(config_file))
+        written = mark_translations(library, slug, list(languages) or None)
+    except DoorstepError as exc:
+        _fail(exc)
+    for path in written:
+        click.echo(f"marked {path.relative_to(library.root).as_posix()}")
+    if not written:
+        click.echo("already up to date: nothing written")
+
+
+@main.command()
+@CONFIG
+def schema(config_file: str) -> None:
+    """Write the editor files made from the front-matter schema:
+    schemas/guide.schema.json (JSON Schema) and .vscode/doorstep.code-snippets.
+
+    See docs/editor-setup.md for using them in VS Code.
+    """
+    from .editor import write_editor_files
+
+    root = Path(config_file).resolve().parent
+    for path in write_editor_files(root):
+        click.echo(f"wrote {path.relative_to(root).as_posix()}")
+
+
+@main.command()
+@click.argument("slug")
+@CONFIG
 def new(slug: str, config_file: str) -> None:
     """Create guides/SLUG/ with index.md and a translation file for every language.
 
@@ -95,9 +203,7 @@ def new(slug: str, config_file: str) -> None:
         settings = read_settings(Path(config_file))
         made = new_guide(settings.docs_dir, slug, settings.languages, settings.default, settings.root)
     except DoorstepError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+        _fail(exc)
     for path in made:
         click.echo(f"created {path.relative_to(settings.root).as_posix()}")
 

@@ -14,12 +14,27 @@ class Problem:
     line: int
     message: str
     hint: str = ""
+    level: str = "error"  # "error" stops the build; "warning" is reported and the build goes on
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}: {self.message}"
+        tag = "warning: " if self.level == "warning" else ""
+        text = f"{self.path}:{self.line}: {tag}{self.message}"
         if self.hint:
             text += f" — {self.hint}"
         return text
+
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "level": self.level, "message": self.message, "hint": self.hint}
+
+
+def warning(path: str, line: int, message: str, hint: str = "") -> Problem:
+    return Problem(path, line, message, hint, level="warning")
+
+
+def ordered(problems: list[Problem]) -> list[Problem]:
+    """Errors first, then warnings; each by file and line."""
+    return sorted(problems, key=lambda p: (p.level != "error", p.path, p.line))
 
 
 class DoorstepError(Exception):

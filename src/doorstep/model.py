@@ -26,6 +26,7 @@ from .errors import DoorstepError, Problem, rel
 
 TASKS = ("account", "identity", "insurance", "applications", "payments", "lookup", "contact", "help")
 MIN_STEPS, MAX_STEPS = 3, 10
+REVISION_PATTERN = r"^[0-9a-f]{12}$"  # a translation's `translated_from`
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 GUIDE_FILE_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
 
@@ -88,6 +89,11 @@ class GuideMeta(BaseModel):
     )
     reviewed: dt.date | None = Field(
         default=None, description="Date the facts were last checked (YYYY-MM-DD). Translations inherit it."
+    )
+    translated_from: Annotated[str, StringConstraints(pattern=REVISION_PATTERN)] | None = Field(
+        default=None,
+        description="Translations only: the revision of index.md this text was translated from. "
+                    "Written by `doorstep mark`; never edit it by hand.",
     )
 
 
@@ -276,6 +282,9 @@ def explain(error: dict) -> tuple[str, str]:
         return f"`{name}` must be a whole number", "write a number such as 1"
     if kind == "model_type" or kind == "dict_type":
         return f"`{name}` must be a group of fields", "see docs/writing-guides.md for its shape"
+    if kind == "string_pattern_mismatch" and error["loc"] == ("translated_from",):
+        return "`translated_from` is not a revision written by doorstep", \
+            "do not edit it by hand: after updating the translation, run `doorstep mark <slug> <language>`"
     if kind == "value_error":
         return f"`{name}` {error['msg'].removeprefix('Value error, ')}", "use the official page's https:// address"
     return f"`{name}`: {error['msg']}", "see docs/writing-guides.md"
@@ -442,6 +451,15 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
     With `allowed_domains`, every external link and official source must be on
     one of those domains (or below one): a look-alike domain is an error.
     """
+    library, problems = read_library(docs_dir, languages, default, root, allowed_domains)
+    if problems:
+        raise DoorstepError(problems)
+    return library
+
+
+def read_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
+                 allowed_domains: list[str] | None = None) -> tuple[Library, list[Problem]]:
+    """Every guide file that validates, and the problems of the others (sorted by file and line)."""
     docs_dir = Path(docs_dir)
     root = Path(root or docs_dir.parent)
     library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default)
@@ -507,6 +525,10 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                         problems.append(_not_allowed(relpath, node_line(node, ("sources", i, "url")),
                                                      source.url, allowed_domains))
             if lang == default:
+                if meta.translated_from is not None:
+                    problems.append(Problem(relpath, node_line(node, ("translated_from",)),
+                                            "`translated_from` belongs only in translations",
+                                            "remove the line from the original"))
                 for key in REQUIRED_IN_DEFAULT:
                     if getattr(meta, key) is None:
                         problems.append(Problem(relpath, 1, f"`{key}` is missing", f"add a line '{key}: …' to the front matter"))
@@ -524,7 +546,5 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         except DoorstepError as exc:
             problems.extend(exc.problems)
 
-    if problems:
-        problems.sort(key=lambda p: (p.path, p.line))
-        raise DoorstepError(problems)
-    return library
+    problems.sort(key=lambda p: (p.path, p.line))
+    return library, problems

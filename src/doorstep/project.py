@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from .errors import DoorstepError, Problem
-from .model import Library, load_library
+from .model import Library, load_library, read_library
 
 
 class _Loader(yaml.SafeLoader):
@@ -71,3 +71,9 @@ def load_project(config_file: Path) -> Library:
     """The validated guides of the site described by `config_file`."""
     s = read_settings(config_file)
     return load_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains)
+
+
+def read_project(config_file: Path) -> tuple[Library, list[Problem]]:
+    """The guides that validate, and the problems of those that do not."""
+    s = read_settings(config_file)
+    return read_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains)

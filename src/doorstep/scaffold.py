@@ -12,6 +12,7 @@ from pathlib import Path
 from .errors import DoorstepError, Problem, rel
 from .model import INHERITED, RESERVED, SLUG_RE, TASKS, GuideMeta
 
+WRITTEN_BY_DOORSTEP = ("translated_from",)  # `doorstep mark` writes it, never an editor
 EXAMPLES = {
     "title": '""',
     "summary": '""',
@@ -45,7 +46,7 @@ BODY = """
 def front_matter(translation: bool) -> str:
     lines = ["---"]
     for name, field in GuideMeta.model_fields.items():
-        if translation and name in INHERITED:
+        if (translation and name in INHERITED) or name in WRITTEN_BY_DOORSTEP:
             continue
         lines.append(f"# {field.description}")
         value = EXAMPLES[name]

@@ -50,6 +50,7 @@ class PamphletJob:
     out: Path  # where the PDF goes
     files: dict[str, str] = field(default_factory=dict)  # site path → source file, for images
     fallback_url: str | None = None  # the original's page, set when the text is untranslated
+    stale_url: str | None = None  # the original's page, set when the translation may be behind it
 
 
 def short_url(url: str) -> str:
@@ -186,6 +187,7 @@ class Pamphleteer:
             url=job.url,
             short_url=short_url(job.url),
             fallback_url=job.fallback_url,
+            stale_url=job.stale_url and short_url(job.stale_url),
             css=Markup(css),
             font_stack=Markup(fonts.STACKS[strings.dir]),
             domains=list(dict.fromkeys(source.domain for source in job.guide.meta.sources or []))[:3],
@@ -208,7 +210,7 @@ class Pamphleteer:
         """Hash of everything that goes into the pamphlet, known before assembling it,
         so that an unchanged pamphlet costs a hash and a file copy."""
         digest = hashlib.sha256(self._salt.encode())
-        inputs = [layout, self.qr_level, job.lang, job.url, job.page_path, job.fallback_url or "",
+        inputs = [layout, self.qr_level, job.lang, job.url, job.page_path, job.fallback_url or "", job.stale_url or "",
                   job.content, job.guide.lang, job.guide.meta.model_dump_json(),
                   json.dumps(catalogue(job.lang), sort_keys=True, ensure_ascii=False)]
         for value in inputs:
@@ -221,28 +223,39 @@ class Pamphleteer:
 
     # ------------------------------------------------------------------ rendering
 
-    def build(self, jobs: list[PamphletJob]) -> dict[Path, int]:
-        """Write every job's PDF; return each output's size in bytes."""
-        layout = "".join((self.template_dir / name).read_text(encoding="utf-8")
-                         for name in ("pamphlet.html", "pamphlet.css"))
+    def _layout(self) -> str:
+        return "".join((self.template_dir / name).read_text(encoding="utf-8")
+                       for name in ("pamphlet.html", "pamphlet.css"))
+
+    def from_cache(self, jobs: list[PamphletJob]) -> tuple[dict[Path, int], list[PamphletJob]]:
+        """Write every job the cache holds; return their sizes and the jobs still to render."""
+        layout = self._layout()
         sizes: dict[Path, int] = {}
-        missing = []
-        problems: list[Problem] = []
+        pending = []
         for job in jobs:
-            key = self._key(job, layout)
-            cached = self.cache_dir / "pamphlets" / f"{key}.pdf"
+            cached = self.cache_dir / "pamphlets" / f"{self._key(job, layout)}.pdf"
             if cached.is_file():
                 data = cached.read_bytes()
                 write_atomic(job.out, data)
                 sizes[job.out] = len(data)
-                continue
+            else:
+                pending.append(job)
+        return sizes, pending
+
+    def build(self, jobs: list[PamphletJob]) -> dict[Path, int]:
+        """Write every job's PDF; return each output's size in bytes."""
+        layout = self._layout()
+        sizes, pending = self.from_cache(jobs)
+        missing = []
+        problems: list[Problem] = []
+        for job in pending:
             try:
                 document = self.document(job)
                 self._check_glyphs(job, document)
             except DoorstepError as exc:
                 problems.extend(exc.problems)
                 continue
-            missing.append((job, document, urljoin(BASE, job.page_path), key))
+            missing.append((job, document, urljoin(BASE, job.page_path), self._key(job, layout)))
         if problems:
             raise DoorstepError(problems)
         from_cache = done = len(sizes)

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import unicodedata
 from pathlib import Path
@@ -28,6 +29,7 @@ from ..errors import DoorstepError
 from ..locale import direction, strings as ui_strings
 from ..model import Library, load_library
 from ..pamphlet import PamphletJob, Pamphleteer, write_atomic
+from ..translation import is_behind
 from . import search
 from .config import DoorstepConfig
 
@@ -77,6 +79,31 @@ def collapse_whitespace(html: str) -> str:
         if i + 1 < len(parts):
             out.append(parts[i + 1])
     return "".join(out)
+
+
+# `doorstep serve`: pamphlets the cache lacks are rendered when first asked
+# for, not on every keystroke. Site path (e.g. "en/vneid/vneid.pdf") → what
+# renders it. Module-level: every rebuild of `serve` makes new plugin objects.
+_ON_REQUEST: dict[str, tuple[Pamphleteer, PamphletJob]] = {}
+_ON_REQUEST_LOCK = threading.Lock()
+
+
+def render_on_request(site_path: str) -> str | None:
+    """Render the pamphlet at `site_path` if it is waiting; the problem's text if that fails."""
+    with _ON_REQUEST_LOCK:
+        pending = _ON_REQUEST.pop(site_path, None)
+        if pending is None:
+            return None
+        pamphleteer, job = pending
+        started = time.perf_counter()
+        try:
+            pamphleteer.build([job])
+        except DoorstepError as exc:
+            _ON_REQUEST[site_path] = pending  # asked again after a fix, it renders again
+            log.error(str(exc))
+            return str(exc)
+        log.info(f"Pamphlet {site_path} rendered on request in {time.perf_counter() - started:.2f} s")
+        return None
 
 
 class _WarningCounter(logging.Handler):
@@ -155,6 +182,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             raise PluginError(str(exc)) from None
         self.warnings.count = 0
         logging.getLogger("mkdocs").addHandler(self.warnings)
+        _ON_REQUEST.clear()
         self._config = config
         if self.command == "build":
             # Build beside the real site and swap at the end, so a failed build
@@ -164,6 +192,22 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             parent.mkdir(parents=True, exist_ok=True)
             config.site_dir = tempfile.mkdtemp(prefix=".site-", dir=parent)
         return config
+
+    def on_serve(self, server, config, builder):
+        """Serve a waiting pamphlet by rendering it first."""
+        app, mount = server.get_app(), server.mount_path
+
+        def app_with_pamphlets(environ, start_response):
+            path = environ.get("PATH_INFO", "")
+            if path.endswith(".pdf") and path.startswith(mount):
+                problem = render_on_request(path[len(mount):])
+                if problem:
+                    start_response("500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")])
+                    return [problem.encode("utf-8")]
+            return app(environ, start_response)
+
+        server.set_app(app_with_pamphlets)
+        return server
 
     def on_page_markdown(self, markdown, page, config, files):
         return unicodedata.normalize("NFC", markdown)
@@ -201,10 +245,19 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 if f.src_uri.startswith(f"{slug}/") and not f.src_uri.endswith(".md") and f.abs_src_path
             }
             out = Path(config.site_dir) / Path(file.dest_uri).parent / f"{slug}.pdf"
-            fallback = urljoin(config.site_url or "", f"{slug}/") if guide.lang != lang else None
+            original = urljoin(config.site_url or "", f"{slug}/")
             jobs.append(PamphletJob(guide=guide, lang=lang, url=page.canonical_url, content=page.content,
-                                    page_path=page.url, out=out, files=assets, fallback_url=fallback))
-        if jobs:
+                                    page_path=page.url, out=out, files=assets,
+                                    fallback_url=original if guide.lang != lang else None,
+                                    stale_url=original if is_behind(self.library, slug, lang) else None))
+        if jobs and self.command == "serve":
+            sizes, pending = self.pamphleteer.from_cache(jobs)
+            for job in pending:
+                _ON_REQUEST[job.page_path + job.out.name] = (self.pamphleteer, job)
+            log.info(f"Pamphlets ({lang}): {len(sizes)} from cache, {len(pending)} rendered when opened")
+            for job in jobs:
+                self.pdf_sizes[job.page_path] = sizes.get(job.out)
+        elif jobs:
             started = time.perf_counter()
             try:
                 sizes = self.pamphleteer.build(jobs)
@@ -258,9 +311,12 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 text_lang=guide.lang,
                 text_dir=direction(guide.lang),
                 fallback=guide.lang != lang,
+                stale=is_behind(self.library, slug, lang),
+                original_url=urljoin(config.site_url or "", f"{slug}/"),
+                default_lang=self.library.default,
                 sources_lang=guide.lang_of("sources", self.library.default),
                 sources_dir=direction(guide.lang_of("sources", self.library.default)),
-                pdf_name=f"{slug}.pdf",
+                pdf_name=f"{slug}.pdf" if self.pamphleteer else None,
                 pdf_size=self.pdf_sizes.get(page.url),
             )
         elif HOME_SRC_RE.match(page.file.src_uri):

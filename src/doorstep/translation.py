@@ -1,0 +1,131 @@
+"""Which translations are behind their original.
+
+A translation records, in its `translated_from` field, the revision of
+index.md it was made from: a short hash of the original's translatable text
+(its body and every front-matter field that translations do not inherit).
+`doorstep mark` writes it; `doorstep check`, `doorstep status`, the page and
+the pamphlet compare it with the original's current revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DoorstepError, Problem, rel, warning
+from babel import Locale
+from .model import INHERITED, Guide, Library, read_text, split_front_matter
+from .pamphlet import write_atomic
+
+CURRENT, STALE, UNMARKED, MISSING, ORIGINAL = "up to date", "stale", "never marked", "missing", "original"
+NOT_TRANSLATED = ("translated_from", *INHERITED)
+
+
+def revision(original: Guide) -> str:
+    """The revision of an original's translatable text: 12 hex digits."""
+    fields = original.meta.model_dump(mode="json", exclude=set(NOT_TRANSLATED))
+    body = "\n".join(line.rstrip() for line in original.body.strip().split("\n"))
+    data = json.dumps(fields, sort_keys=True, ensure_ascii=False) + "\0" + body
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:12]
+
+
+def state(library: Library, slug: str, lang: str) -> str:
+    """One of CURRENT, STALE, UNMARKED, MISSING or ORIGINAL."""
+    if lang == library.default:
+        return ORIGINAL
+    guide = library.get(slug, lang)
+    if guide is None:
+        return MISSING
+    if guide.meta.translated_from is None:
+        return UNMARKED
+    original = library.get(slug, library.default)
+    return CURRENT if original is not None and guide.meta.translated_from == revision(original) else STALE
+
+
+def is_behind(library: Library, slug: str, lang: str) -> bool:
+    """True when the text shown at `lang` is a translation that may describe an older original."""
+    return state(library, slug, lang) in (STALE, UNMARKED)
+
+
+def language_name(lang: str) -> str:
+    """The language's English name, for messages to editors."""
+    try:
+        return Locale.parse(lang).english_name or lang
+    except (ValueError, TypeError):
+        return lang
+
+
+@dataclass
+class Row:
+    slug: str
+    states: dict[str, str]  # language → state
+
+
+def table(library: Library) -> list[Row]:
+    return [Row(slug, {lang: state(library, slug, lang) for lang in library.languages})
+            for slug in sorted(library.guides) if library.default in library.guides[slug]]
+
+
+def problems(library: Library) -> list[Problem]:
+    """Warnings for `doorstep check`: stale, never-marked and missing translations."""
+    found = []
+    for row in table(library):
+        original = library.get(row.slug, library.default)
+        for lang, st in row.states.items():
+            name = language_name(lang)
+            if st == MISSING:
+                found.append(warning(original.relpath, 1, f"no {name} translation (index.{lang}.md)",
+                                     f"translate it, then run `doorstep mark {row.slug} {lang}`"))
+            elif st in (STALE, UNMARKED):
+                guide = library.get(row.slug, lang)
+                what = ("index.md has changed since this translation was made" if st == STALE
+                        else "this translation was never marked as made from the current index.md")
+                found.append(warning(guide.relpath, 1, f"{name} translation may be out of date: {what}",
+                                     f"bring it in line with index.md, then run `doorstep mark {row.slug} {lang}`"))
+    return found
+
+
+FIELD_RE = re.compile(r"^translated_from:.*$", re.M)
+
+
+def mark(library: Library, slug: str, languages: list[str] | None = None) -> list[Path]:
+    """Record in each translation of `slug` (or only `languages`) that it matches
+    the current original. Returns the files written."""
+    root = library.root
+    if slug not in library.guides or library.default not in library.guides[slug]:
+        known = ", ".join(sorted(library.guides)) or "none"
+        raise DoorstepError(Problem(rel(library.docs_dir, root), 1, f"there is no guide '{slug}'",
+                                    f"name one of the guides: {known}"))
+    original = library.get(slug, library.default)
+    wanted = languages or [lang for lang in library.languages if lang != library.default]
+    problems, guides = [], []
+    for lang in wanted:
+        guide = library.get(slug, lang)
+        if lang == library.default:
+            problems.append(Problem(original.relpath, 1, f"'{lang}' is the original's language",
+                                    "name a translation's language"))
+        elif lang not in library.languages:
+            problems.append(Problem(original.relpath, 1, f"'{lang}' is not one of the site's languages",
+                                    f"use one of: {', '.join(l for l in library.languages if l != library.default)}"))
+        elif guide is None:
+            if languages:
+                problems.append(Problem(original.relpath, 1, f"guide '{slug}' has no index.{lang}.md",
+                                        "write the translation first"))
+        else:
+            guides.append(guide)
+    if problems:
+        raise DoorstepError(problems)
+    value = f'translated_from: "{revision(original)}"  # written by `doorstep mark`'
+    written = []
+    for guide in guides:
+        text = read_text(guide.path, root)
+        fm_text, body, _ = split_front_matter(text, guide.relpath)
+        fm_text = FIELD_RE.sub(value, fm_text, count=1) if FIELD_RE.search(fm_text) else fm_text + value + "\n"
+        new = f"---\n{fm_text}---\n{body}"
+        if new != text:
+            write_atomic(guide.path, new.encode("utf-8"))
+            written.append(guide.path)
+    return written

@@ -1,0 +1,67 @@
+"""Editor help generated from the one schema: JSON Schema and VS Code snippets."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from doorstep.editor import SCHEMA_PATH, SNIPPETS_PATH, guide_schema, rendered
+from doorstep.model import GuideMeta, parse_yaml, read_text, split_front_matter
+
+from conftest import REPO, bundled_guides
+from test_cli import run
+
+
+def front_matter(path) -> dict:
+    text = read_text(path, REPO)
+    data, _ = parse_yaml(split_front_matter(text, path.name)[0], path.name)
+    return json.loads(json.dumps(data, default=str))  # dates as the text an editor typed
+
+
+def test_committed_editor_files_match_the_schema():
+    for rel, text in rendered().items():
+        assert (REPO / rel).read_text(encoding="utf-8") == text, f"{rel} is out of date: run `doorstep schema`"
+
+
+def test_schema_accepts_every_bundled_guide_file():
+    validator = jsonschema.Draft7Validator(guide_schema())
+    files = [p for slug in bundled_guides() for p in (REPO / "guides" / slug).glob("index*.md")]
+    assert len(files) >= 36
+    for path in files:
+        errors = [e.message for e in validator.iter_errors(front_matter(path))]
+        assert errors == [], f"{path}: {errors}"
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"cost": 0}, "is not of type 'string'"),
+    ({"task": "banking"}, "is not one of"),
+    ({"colour": "red"}, "Additional properties are not allowed"),
+    ({"translated_from": "by hand"}, "does not match"),
+])
+def test_schema_rejects_what_the_build_rejects(change, expected):
+    data = front_matter(REPO / "guides" / "vneid" / "index.en.md")
+    data.update(change)
+    messages = [e.message for e in jsonschema.Draft7Validator(guide_schema()).iter_errors(data)]
+    assert any(expected in m for m in messages), messages
+    with pytest.raises(Exception):
+        GuideMeta.model_validate(data)
+
+
+def test_snippets_offer_every_field_an_editor_writes():
+    snippets = json.loads((REPO / SNIPPETS_PATH).read_text(encoding="utf-8"))
+    body = "\n".join(snippets["doorstep guide"]["body"])
+    for name in GuideMeta.model_fields:
+        assert (f"\n{name}:" in body) == (name != "translated_from"), name
+    assert "task: ${3|account,identity,insurance,applications,payments,lookup,contact,help|}" in body
+    translation = "\n".join(snippets["doorstep translation"]["body"])
+    assert "sources:" not in translation and "title:" in translation
+
+
+def test_schema_command_writes_the_files(tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
+    result = run("schema", "-f", str(tmp_path / "mkdocs.yml"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / SCHEMA_PATH).read_text(encoding="utf-8"))["additionalProperties"] is False
+    assert (tmp_path / SNIPPETS_PATH).is_file()
