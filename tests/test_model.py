@@ -221,3 +221,15 @@ def test_svg_picture_that_loads_another_file(tmp_path):
     text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Ảnh](pic.svg)")
     (line,) = problems(tmp_path, {"only-vi/index.md": text, "only-vi/pic.svg": hostile})
     assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' loads another file")
+
+
+def test_links_to_headings_must_name_a_heading(tmp_path):
+    text = GOOD.replace("../demo/index.md", "../demo/index.md#tim-vneid) [b](../demo/index.md#khong-co) [c](#buoc-hai")
+    text = text.replace("[c](#buoc-hai", "[c](#buoc-hai) [d](#buoc-muoi")
+    found = problems(tmp_path, {"only-vi/index.md": text})
+    assert found == [
+        "guides/only-vi/index.md:22: link '../demo/index.md#khong-co' points to no heading — "
+        "use one of the page's headings: #cai-at, #mo-kho-ung-dung, #tim-vneid",
+        "guides/only-vi/index.md:22: link '#buoc-muoi' points to no heading — "
+        "use one of the page's headings: #buoc-ba, #buoc-hai, #buoc-mot",
+    ]

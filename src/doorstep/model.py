@@ -366,9 +366,21 @@ def _not_allowed(relpath: str, line: int, url: str, allowed: list[str] | None) -
                    "add it to plugins → doorstep → allowed_domains in mkdocs.yml")
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """A link to a heading: `#id` on the same page or `../other/index.md#id`."""
+
+    relpath: str
+    line: int
+    href: str
+    target: Path
+    id: str
+
+
 def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: Path,
-               allowed: list[str] | None = None) -> tuple[int, list[Problem]]:
-    """Count the steps and report body problems: headings, images, links, raw HTML."""
+               allowed: list[str] | None = None, anchors: list[Anchor] | None = None) -> tuple[int, list[Problem]]:
+    """Count the steps and report body problems: headings, images, links, raw HTML.
+    Links to headings are added to `anchors`, to be checked once every page is read."""
     problems: list[Problem] = []
     steps = 0
     first_step_line = first_line
@@ -413,8 +425,10 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
                 problems.append(Problem(relpath, lineno, f"link '{href}' is not https",
                                         "link only to https:// pages (or tel:/mailto:)"))
                 continue
-            file_part = href.split("#", 1)[0]
+            file_part, _, fragment = href.partition("#")
             if not file_part:
+                if fragment and anchors is not None:
+                    anchors.append(Anchor(relpath, lineno, href, path, fragment))
                 continue
             target = _local_target(file_part, path.parent, docs_dir)
             if target is not None and target.is_dir():
@@ -422,10 +436,43 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
             if target is None or not target.is_file():
                 problems.append(Problem(relpath, lineno, f"link '{href}' points to nothing",
                                         "link to another guide as ../<slug>/index.md, or fix the spelling"))
+            elif fragment and anchors is not None:
+                anchors.append(Anchor(relpath, lineno, href, target, fragment))
     if not MIN_STEPS <= steps <= MAX_STEPS:
         problems.append(Problem(relpath, first_step_line, f"the guide has {steps} steps (a '## ' heading each)",
                                 f"write {MIN_STEPS} to {MAX_STEPS} steps; split a longer task into two guides"))
     return steps, problems
+
+
+def heading_ids(markdown_text: str) -> set[str]:
+    """The ids the site gives a page's headings (Python-Markdown's toc, as MkDocs runs it)."""
+    import markdown
+
+    md = markdown.Markdown(extensions=["attr_list", "toc", "admonition"])
+    md.convert(markdown_text)
+    ids, stack = set(), list(md.toc_tokens)
+    while stack:
+        token = stack.pop()
+        ids.add(token["id"])
+        stack.extend(token["children"])
+    return ids
+
+
+def check_anchors(anchors: list[Anchor], root: Path) -> list[Problem]:
+    """Each link to a heading must name a heading of its page."""
+    problems, known = [], {}
+    for anchor in anchors:
+        if anchor.target not in known:
+            try:
+                _, body, _ = split_front_matter(read_text(anchor.target, root), anchor.relpath)
+            except DoorstepError:  # reported for that file itself
+                body = read_text(anchor.target, root)
+            known[anchor.target] = heading_ids(body)
+        if anchor.id not in known[anchor.target]:
+            choices = ", ".join(f"#{i}" for i in sorted(known[anchor.target])) or "none"
+            problems.append(Problem(anchor.relpath, anchor.line, f"link '{anchor.href}' points to no heading",
+                                    f"use one of the page's headings: {choices}"))
+    return problems
 
 
 # --------------------------------------------------------------------------- loading
@@ -465,6 +512,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
     library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default)
     problems: list[Problem] = []
     raw: dict[str, dict[str, tuple]] = {}
+    anchors: list[Anchor] = []
 
     for folder in sorted(p for p in docs_dir.iterdir() if p.is_dir()):
         sources = sorted(folder.glob("index*.md"))
@@ -512,7 +560,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                         merged[key] = base_data[key]
                         inherited.append(key)
             path = root / relpath
-            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir, allowed_domains)
+            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir, allowed_domains, anchors)
             problems.extend(body_problems)
             try:
                 meta = validate_meta(merged, node, relpath, tuple(inherited))
@@ -546,5 +594,6 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         except DoorstepError as exc:
             problems.extend(exc.problems)
 
+    problems += check_anchors(anchors, root)
     problems.sort(key=lambda p: (p.path, p.line))
     return library, problems

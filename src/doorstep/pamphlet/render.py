@@ -14,6 +14,11 @@ from . import fonts
 
 BASE = "https://pamphlet.invalid/"  # .invalid never resolves: nothing can leave the machine
 _FONT_CONFIG = None
+WARM_UP = f"""<html><body style='font-family: {fonts.STACKS["ltr"]}'>
+<p>Tiếng Việt <b>đậm</b> <i>nghiêng <b>đậm</b></i> 0912</p>
+<p dir="rtl" style='font-family: {fonts.STACKS["rtl"]}'>العربية <b>فارسی</b> ۱۲۳</p>
+<svg viewBox="0 0 4 4" width="8" height="8"><path d="M0 0h1v1h-1z"/><text x="0" y="3">a</text></svg>
+</body></html>"""
 
 
 class RenderFailure(Exception):
@@ -55,9 +60,13 @@ def init_worker(cache_dir: str) -> None:
     if _FONT_CONFIG is not None:
         return
     fonts.activate(Path(cache_dir))
+    from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     _FONT_CONFIG = FontConfiguration()
+    # Load every pamphlet face, shaper and drawing path once, here: forked
+    # workers inherit them instead of each paying for it on its first pamphlet.
+    HTML(string=WARM_UP, base_url=BASE).write_pdf(font_config=_FONT_CONFIG, pdf_tags=True)
 
 
 def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]) -> bytes:
