@@ -183,3 +183,14 @@ def test_untranslated_guide_pamphlet_says_so_and_opens_its_own_page(fixture_site
     assert squash("لم يُترجم هذا الدليل إلى العربية بعد") in squash(text)
     assert squash("Chỉ có tiếng Việt") in squash(text)
     assert [code.text for code in decode_qr(pdf)] == [page_url("ar", "only-vi")]
+
+
+def test_a_refused_url_is_reported_at_the_line_that_asked_for_it(tmp_path):
+    from doorstep.model import load_library
+    from doorstep.pamphlet import failure_line
+
+    project = make_project(tmp_path / "p")
+    guide = load_library(project / "guides", list(LANGS), "vi", project).get("demo", "vi")
+    lines = guide.path.read_text(encoding="utf-8").split("\n")
+    assert lines[failure_line(guide, BASE + "demo/phone.svg") - 1] == "![Điện thoại](phone.svg)"
+    assert failure_line(guide, "file:///etc/passwd") == guide.body_line  # asked for by no line of the guide

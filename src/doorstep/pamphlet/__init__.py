@@ -20,7 +20,7 @@ from importlib.metadata import version
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -31,7 +31,7 @@ from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Guide
 from . import fonts
 from .qr import qr_svg
-from .render import BASE, RenderFailure, init_worker, render_pdf, start_worker
+from .render import BASE, RenderFailure, init_worker, native_fingerprint, render_pdf, start_worker
 
 __all__ = ["PamphletJob", "Pamphleteer", "write_atomic", "short_url"]
 
@@ -114,6 +114,19 @@ def steps_for_paper(content: str) -> str:
     return STEP_RE.sub(shape, content)
 
 
+def failure_line(guide: Guide, url: str | None) -> int:
+    """The line of the guide that asked for `url` (the first step's, if none does)."""
+    if url:
+        path = unquote(urlsplit(url).path)
+        candidates = [url, path.removeprefix(urlsplit(BASE).path), Path(path).name]
+        lines = guide.path.read_text(encoding="utf-8", errors="replace").split("\n")
+        for candidate in filter(None, candidates):
+            for number, line in enumerate(lines, 1):
+                if candidate in line:
+                    return number
+    return guide.body_line
+
+
 def page_label(template: str, style: str) -> str:
     """A CSS `content` value for "Page {page} of {pages}" in the pamphlet's language."""
     out = []
@@ -164,7 +177,7 @@ class Pamphleteer:
         fonts.activate(self.cache_dir)
         libraries = [f"{name}={version(name)}" for name in ("weasyprint", "pydyf", "tinycss2", "fonttools", "qrcode",
                                                              "babel", "jinja2")]
-        self._salt = "|".join([*libraries, fonts.fingerprint(), _code_fingerprint()])
+        self._salt = "|".join([*libraries, fonts.fingerprint(), _code_fingerprint(), native_fingerprint()])
 
     # ------------------------------------------------------------------ assembly
 
@@ -288,7 +301,8 @@ class Pamphleteer:
             try:
                 finish(job, key, result())
             except RenderFailure as exc:
-                failures.append(Problem(job.guide.relpath, 1, f"pamphlet ({job.lang}): {exc}",
+                failures.append(Problem(job.guide.relpath, failure_line(job.guide, exc.url),
+                                        f"pamphlet ({job.lang}): {exc}",
                                         "use only pictures from the guide's folder and https links"))
         if failures:
             raise DoorstepError(failures)

@@ -7,7 +7,10 @@ resources turned into errors.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
 from pathlib import Path
 
 from . import fonts
@@ -22,7 +25,11 @@ WARM_UP = f"""<html><body style='font-family: {fonts.STACKS["ltr"]}'>
 
 
 class RenderFailure(Exception):
-    """Rendering stopped for a reason the editor can act on."""
+    """Rendering stopped for a reason the editor can act on; `url` is what was refused."""
+
+    def __init__(self, message: str, url: str | None = None):
+        super().__init__(message)
+        self.url = url
 
 
 class _Collector(logging.Handler):
@@ -69,6 +76,26 @@ def init_worker(cache_dir: str) -> None:
     HTML(string=WARM_UP, base_url=BASE).write_pdf(font_config=_FONT_CONFIG, pdf_tags=True)
 
 
+NATIVE_LIB_RE = re.compile(r"(/\S*/lib(?:pango|harfbuzz|fontconfig|freetype|cairo)[^/\s]*\.so[^/\s]*)")
+
+
+def native_fingerprint() -> str:
+    """Identity of the system libraries WeasyPrint draws text with (Pango,
+    HarfBuzz, fontconfig, FreeType): an upgraded shaper re-renders the pamphlets."""
+    import weasyprint.text.ffi  # noqa: F401 (loads the libraries)
+
+    digest = hashlib.sha256()
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:  # not Linux: the library versions WeasyPrint reports
+        digest.update(str(weasyprint.text.ffi.pango.pango_version()).encode())
+        return digest.hexdigest()
+    for path in sorted({os.path.realpath(m) for m in NATIVE_LIB_RE.findall(maps)}):
+        info = os.stat(path)  # an upgraded package replaces the file: new size or time
+        digest.update(f"{Path(path).name}:{info.st_size}:{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]) -> bytes:
     """Render one pamphlet. Raises RenderFailure with a one-line reason."""
     from weasyprint import HTML
@@ -86,7 +113,7 @@ def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]
         document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(files, roots))
         pdf = document.write_pdf(font_config=_FONT_CONFIG, pdf_tags=True)
     except RefusedURL as exc:
-        raise RenderFailure(str(exc)) from None
+        raise RenderFailure(str(exc), exc.url) from None
     finally:
         logger.removeHandler(collector)
         logger.propagate = previous_propagate
