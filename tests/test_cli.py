@@ -161,3 +161,36 @@ def test_check_finds_characters_the_pamphlet_fonts_lack(tmp_path):
     result = run("check", cwd=project)
     assert result.returncode == 1
     assert "guides/only-vi/index.md:8: character '⏱' (U+23F1) has no glyph in the pamphlet fonts" in result.stderr
+
+
+def test_check_reports_every_class_of_problem_with_file_and_line(tmp_path):
+    import json
+
+    project = make_project(tmp_path / "p")
+    only = project / "guides" / "only-vi" / "index.md"
+    text = only.read_text(encoding="utf-8")
+    text = text.replace("time: 5 phút", "time: 5")                                       # schema
+    text = text.replace("Làm việc một.", "Làm việc một. ![](phone.svg)")                 # image: alt, missing
+    text = text.replace("../demo/index.md", "../demo/index.md#khong-co")                 # anchor
+    text = text.replace("Làm việc ba.", "Làm việc ba ⏱ [VNeID](https://vneid-gov.com/)")  # glyph, look-alike
+    only.write_text(text, encoding="utf-8")
+    demo = project / "guides" / "demo" / "index.md"
+    demo.write_text(demo.read_text(encoding="utf-8").replace("Bấm **Cài đặt**.", "Bấm nút **Cài đặt**."),
+                    encoding="utf-8")                                                    # en, fa now stale
+    result = run("check", "--format", "json", cwd=project)
+    assert result.returncode == 1
+    found = [(p["level"], f'{p["path"]}:{p["line"]}', p["message"].split(" (")[0])
+             for p in json.loads(result.stdout)["problems"]]
+    assert found == [
+        ("error", "guides/only-vi/index.md:8", "`time` must be text"),
+        ("error", "guides/only-vi/index.md:18", "image 'phone.svg' has no alt text"),
+        ("error", "guides/only-vi/index.md:18", "image 'phone.svg' not found"),
+        ("error", "guides/only-vi/index.md:22", "link '../demo/index.md#khong-co' points to no heading"),
+        ("error", "guides/only-vi/index.md:26", "'vneid-gov.com' is not an allowed domain"),
+        ("error", "guides/only-vi/index.md:26", "character '⏱'"),
+        ("warning", "guides/demo/index.en.md:1", "English translation may be out of date: index.md has changed "
+                                                  "since this translation was made"),
+        ("warning", "guides/demo/index.fa.md:1", "Persian translation may be out of date: index.md has changed "
+                                                  "since this translation was made"),
+        ("warning", "guides/demo/index.md:1", "no Arabic translation"),
+    ]

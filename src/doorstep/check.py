@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import Problem, ordered
+from .errors import Problem, ordered, rel
 from .model import Library
 from .pamphlet import fonts
 from .project import read_project
@@ -17,12 +17,11 @@ from . import translation
 
 
 def uncovered_glyphs(library: Library) -> list[Problem]:
-    """Characters of any guide file that no pamphlet font can print, with their line."""
+    """Characters of any guide file (valid or not) that no pamphlet font can print, with their line."""
     problems = []
-    for by_lang in library.guides.values():
-        for guide in by_lang.values():
-            text = guide.path.read_text(encoding="utf-8", errors="replace")
-            problems += [fonts.glyph_problem(guide.relpath, text, char) for char in fonts.uncovered(text)]
+    for path in sorted(library.docs_dir.glob("*/index*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        problems += [fonts.glyph_problem(rel(path, library.root), text, char) for char in fonts.uncovered(text)]
     return problems
 
 
