@@ -115,3 +115,22 @@ def test_bundled_translations_are_current():
     behind = {(slug, lang): s for slug, row in json.loads(result.stdout).items() for lang, s in row.items()
               if s not in ("original", "up to date")}
     assert behind == {}
+
+
+def test_a_broken_guide_shows_as_invalid_and_does_not_block_marking_another(tmp_path):
+    project = make_project(tmp_path / "p")
+    edit(project / "guides" / "only-vi" / "index.md", "cost: Miễn phí", "cost: 0")
+    edit(project / "guides" / "demo" / "index.fa.md", "cost: رایگان", "cost: [1]")
+    status = run("status", "--format", "json", cwd=project)
+    assert json.loads(status.stdout) == {
+        "demo": {"vi": "original", "en": "up to date", "ar": "missing", "fa": "invalid"},
+        "only-vi": {"vi": "invalid", "en": "missing", "ar": "missing", "fa": "missing"},
+    }
+    edit(project / "guides" / "demo" / "index.md", "## Tìm VNeID", "## Tìm ứng dụng VNeID")
+    result = run("mark", "demo", "en", cwd=project)
+    assert result.returncode == 0 and "marked guides/demo/index.en.md" in result.stdout
+    refused = run("mark", "demo", "fa", cwd=project)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("guides/demo/index.fa.md:1: this translation does not pass `doorstep check`")
+    assert run("mark", "only-vi", cwd=project).stderr.startswith(
+        "guides/only-vi/index.md:1: the original does not pass `doorstep check`")

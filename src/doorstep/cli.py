@@ -106,7 +106,8 @@ def check(config_file: str, fmt: str, strict: bool) -> None:
 @CONFIG
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(config_file: str, fmt: str) -> None:
-    """Show every guide × language: original, up to date, stale, never marked or missing.
+    """Show every guide × language: original, up to date, stale, never marked,
+    missing, or invalid (the file fails `doorstep check`).
 
     A translation is stale when index.md changed after it was last marked
     with `doorstep mark`. Exit code 1 if the guides cannot be read, else 0
@@ -115,11 +116,11 @@ def status(config_file: str, fmt: str) -> None:
     import json
 
     from .errors import DoorstepError
-    from .project import load_project
+    from .project import read_project
     from .translation import table
 
     try:
-        library = load_project(Path(config_file))
+        library, problems = read_project(Path(config_file))
     except DoorstepError as exc:
         _fail(exc)
     rows = table(library)
@@ -130,19 +131,21 @@ def status(config_file: str, fmt: str) -> None:
     from rich.table import Table
 
     styles = {"original": "dim", "up to date": "green", "stale": "bold red", "never marked": "yellow",
-              "missing": "red"}
+              "missing": "red", "invalid": "bold magenta"}
     grid = Table(title="Translations", title_justify="left")
     grid.add_column("guide")
     for lang in library.languages:
         grid.add_column(lang)
     for row in rows:
         grid.add_row(row.slug, *(f"[{styles[s]}]{s}[/]" for s in row.states.values()))
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(grid)
     behind = sum(s in ("stale", "never marked") for row in rows for s in row.states.values())
     if behind:
         console.print(f"{behind} translation(s) to update. After updating one, mark it: "
                       "doorstep mark <guide> <language>")
+    if problems:
+        console.print(f"{len(problems)} problem(s) make some files invalid: run doorstep check")
 
 
 @main.command()
@@ -157,11 +160,11 @@ def mark(slug: str, languages: tuple[str, ...], config_file: str) -> None:
     translation's front matter: never edit that line by hand.
     """
     from .errors import DoorstepError
-    from .project import load_project
+    from .project import read_project
     from .translation import mark as mark_translations
 
     try:
-        library = load_project(Path(config_file))
+        library, _problems = read_project(Path(config_file))  # another guide's mistakes do not block this one
         written = mark_translations(library, slug, list(languages) or None)
     except DoorstepError as exc:
         _fail(exc)

@@ -21,6 +21,7 @@ from .model import INHERITED, Guide, Library, read_text, split_front_matter
 from .pamphlet import write_atomic
 
 CURRENT, STALE, UNMARKED, MISSING, ORIGINAL = "up to date", "stale", "never marked", "missing", "original"
+INVALID = "invalid"  # the file is there but does not pass `doorstep check`
 NOT_TRANSLATED = ("translated_from", *INHERITED)
 
 
@@ -33,16 +34,19 @@ def revision(original: Guide) -> str:
 
 
 def state(library: Library, slug: str, lang: str) -> str:
-    """One of CURRENT, STALE, UNMARKED, MISSING or ORIGINAL."""
-    if lang == library.default:
-        return ORIGINAL
+    """One of CURRENT, STALE, UNMARKED, MISSING, ORIGINAL or INVALID."""
     guide = library.get(slug, lang)
     if guide is None:
-        return MISSING
+        name = "index.md" if lang == library.default else f"index.{lang}.md"
+        return INVALID if (library.docs_dir / slug / name).is_file() else MISSING
+    if lang == library.default:
+        return ORIGINAL
     if guide.meta.translated_from is None:
         return UNMARKED
     original = library.get(slug, library.default)
-    return CURRENT if original is not None and guide.meta.translated_from == revision(original) else STALE
+    if original is None:
+        return INVALID  # nothing valid to compare with
+    return CURRENT if guide.meta.translated_from == revision(original) else STALE
 
 
 def is_behind(library: Library, slug: str, lang: str) -> bool:
@@ -65,8 +69,9 @@ class Row:
 
 
 def table(library: Library) -> list[Row]:
-    return [Row(slug, {lang: state(library, slug, lang) for lang in library.languages})
-            for slug in sorted(library.guides) if library.default in library.guides[slug]]
+    """Every guide folder with an index.md, valid or not."""
+    slugs = sorted(p.parent.name for p in library.docs_dir.glob("*/index.md"))
+    return [Row(slug, {lang: state(library, slug, lang) for lang in library.languages}) for slug in slugs]
 
 
 def problems(library: Library) -> list[Problem]:
@@ -74,6 +79,8 @@ def problems(library: Library) -> list[Problem]:
     found = []
     for row in table(library):
         original = library.get(row.slug, library.default)
+        if original is None:
+            continue  # its errors are reported; nothing to compare translations with
         for lang, st in row.states.items():
             name = language_name(lang)
             if st == MISSING:
@@ -95,11 +102,14 @@ def mark(library: Library, slug: str, languages: list[str] | None = None) -> lis
     """Record in each translation of `slug` (or only `languages`) that it matches
     the current original. Returns the files written."""
     root = library.root
-    if slug not in library.guides or library.default not in library.guides[slug]:
-        known = ", ".join(sorted(library.guides)) or "none"
+    if not (library.docs_dir / slug / "index.md").is_file():
+        known = ", ".join(row.slug for row in table(library)) or "none"
         raise DoorstepError(Problem(rel(library.docs_dir, root), 1, f"there is no guide '{slug}'",
                                     f"name one of the guides: {known}"))
     original = library.get(slug, library.default)
+    if original is None:
+        raise DoorstepError(Problem(rel(library.docs_dir / slug / "index.md", root), 1,
+                                    "the original does not pass `doorstep check`", "fix it first, then mark"))
     wanted = languages or [lang for lang in library.languages if lang != library.default]
     problems, guides = [], []
     for lang in wanted:
@@ -111,7 +121,10 @@ def mark(library: Library, slug: str, languages: list[str] | None = None) -> lis
             problems.append(Problem(original.relpath, 1, f"'{lang}' is not one of the site's languages",
                                     f"use one of: {', '.join(l for l in library.languages if l != library.default)}"))
         elif guide is None:
-            if languages:
+            if (library.docs_dir / slug / f"index.{lang}.md").is_file():
+                problems.append(Problem(rel(library.docs_dir / slug / f"index.{lang}.md", root), 1,
+                                        "this translation does not pass `doorstep check`", "fix it first, then mark"))
+            elif languages:
                 problems.append(Problem(original.relpath, 1, f"guide '{slug}' has no index.{lang}.md",
                                         "write the translation first"))
         else:
