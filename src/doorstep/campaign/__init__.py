@@ -1,0 +1,340 @@
+"""Door-to-door campaigns: one commune's print pack, or a whole province's.
+
+`print_campaigns()` is the one entry point (the CLI's `doorstep print`):
+
+1. read the site (mkdocs.yml, every guide) and every campaign file, and stop
+   on any problem before anything is rendered (campaign/model.py);
+2. render each guide × language × paper once, as the campaign variant of the
+   pamphlet: empty boxes where the QR code and the commune's block go, their
+   positions read from the layout (cached, in parallel: the Pamphleteer);
+3. render each commune's own pages once: its block in each language, each
+   page exactly the size of the box, then the team's sheet (the same way);
+4. per commune, in parallel: stamp its block and its tagged QR codes onto the
+   bodies (stamp.py), impose the print file (impose.py), and write the pack
+   into a folder beside the target that replaces it only when complete.
+
+The cost grows with guides × languages + communes, not their product.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin
+
+import jinja2
+from markupsafe import Markup
+
+from ..content import render_markdown, shape_body, text_html
+from ..errors import DoorstepError, Problem
+from ..locale import catalogue, direction, strings as ui_strings
+from ..model import Library, load_library
+from ..pamphlet import PamphletJob, Pamphleteer, RenderJob, fonts, swap_in, write_atomic
+from ..pamphlet.render import BASE
+from ..project import Settings, read_settings
+from .model import CampaignFile, campaign_paths, load_campaigns
+
+__all__ = ["print_campaigns", "shard_of", "page_url", "Pack"]
+
+TALLY_ROWS = 12
+BODY_SLOTS = ("ds-commune", "ds-qr")
+
+
+@dataclass
+class Pack:
+    """A written print pack."""
+
+    campaign: CampaignFile
+    folder: Path
+    files: list[str]  # relative to the folder
+    sheets: int  # A4 sheets per set
+
+
+def page_url(site_url: str, default: str, lang: str, slug: str) -> str:
+    """A guide page's canonical URL, as the site writes it: the default
+    language at /, every other at /<lang>/."""
+    return urljoin(site_url, ("" if lang == default else f"{lang}/") + f"{slug}/")
+
+
+def shard_of(items: list, shard: tuple[int, int]) -> list:
+    """Shard i of n (1-based) of `items` sorted: every n-th, starting at the i-th."""
+    index, count = shard
+    return sorted(items)[index - 1::count]
+
+
+def _option(settings: Settings, name: str):
+    from ..site.config import DoorstepConfig
+
+    return settings.doorstep.get(name, getattr(DoorstepConfig, name).default)
+
+
+class Printer:
+    """Everything one `doorstep print` run shares: the site, the renderer, the caches."""
+
+    def __init__(self, settings: Settings, library: Library, workers: int = 0,
+                 say: Callable[[str], None] | None = None):
+        self.settings = settings
+        self.library = library
+        self.say = say or (lambda message: None)
+        root = settings.root
+        self.pamphleteer = Pamphleteer(template_dir=root / _option(settings, "pamphlet_dir"),
+                                       cache_dir=root / _option(settings, "cache_dir"), root=root,
+                                       workers=workers or _option(settings, "workers"),
+                                       qr_level=_option(settings, "qr_error_correction"))
+        self.templates = self.pamphleteer.template_dir
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.templates)),
+                                      autoescape=True, undefined=jinja2.StrictUndefined)
+        self.env.filters["text"] = text_html
+        self.stats: dict[str, dict] = {}
+
+    def close(self) -> None:
+        self.pamphleteer.close()
+
+    # ------------------------------------------------------------------ bodies
+
+    def _campaign_css(self, paper: str) -> str:
+        names = ["campaign.css"] + ([f"campaign-{paper}.css"] if (self.templates / f"campaign-{paper}.css").is_file() else [])
+        return "\n".join((self.templates / name).read_text(encoding="utf-8") for name in names)
+
+    def _pamphlet_job(self, slug: str, lang: str) -> PamphletJob:
+        guide = self.library.resolve(slug, lang)
+        default = self.library.default
+        page_path = ("" if lang == default else f"{lang}/") + f"{slug}/"
+        files = {page_path + p.name: str(p) for p in sorted(guide.path.parent.iterdir())
+                 if p.is_file() and p.suffix != ".md"}
+        content = shape_body(render_markdown(guide.body, self.settings.markdown_extensions), guide.lang)
+        fallback = page_url(self.settings.site_url, default, default, slug) if guide.lang != lang else None
+        return PamphletJob(guide=guide, lang=lang, url=page_url(self.settings.site_url, default, lang, slug),
+                           content=content, page_path=page_path, out=None, files=files, fallback_url=fallback)
+
+    def bodies(self, units: list[tuple[str, str, str]]) -> dict[tuple, "Body"]:
+        """(slug, lang, paper) → its rendered campaign body, each rendered once."""
+        layout = self.pamphleteer.layout("campaign.css", *(f"campaign-{p}.css" for p in sorted({u[2] for u in units})
+                                                           if (self.templates / f"campaign-{p}.css").is_file()))
+        jobs = []
+        for slug, lang, paper in units:
+            job = self._pamphlet_job(slug, lang)
+            variant = {"paper": paper, "css": Markup(self._campaign_css(paper))}
+            jobs.append(RenderJob(self.pamphleteer.job_key(job, layout, variant=f"campaign:{paper}"), "campaign-bodies",
+                                  partial(self.pamphleteer.checked_document, job, variant),
+                                  urljoin(BASE, job.page_path), job.files, job.guide.relpath,
+                                  f"campaign pamphlet ({lang}, {paper})"))
+        rendered = self._render(jobs, "pamphlet bodies (guide × language)")
+        for job, result in zip(jobs, rendered):
+            absent = [name for name in BODY_SLOTS if name not in result.anchors]
+            if absent:
+                raise DoorstepError(Problem(f"{self.templates.name}/pamphlet.html", 1,
+                                            f"the campaign pamphlet has no box with id '{absent[0]}'",
+                                            "keep the campaign boxes (ids ds-qr, ds-commune) in the template"))
+        return {unit: Body(self.pamphleteer.cache_dir / "campaign-bodies" / f"{job.key}.pdf", result.anchors,
+                           _page_count(result.pdf))
+                for unit, job, result in zip(units, jobs, rendered)}
+
+    def _render(self, jobs: list[RenderJob], what: str):
+        started = time.perf_counter()
+        results = self.pamphleteer.render_all(jobs)
+        stats = dict(self.pamphleteer.last_stats)
+        self.stats[what] = stats
+        self.say(f"{what}: {stats['rendered']} rendered, {stats['cached']} from cache "
+                 f"in {time.perf_counter() - started:.2f} s")
+        return results
+
+    # ------------------------------------------------------------------ communes
+
+    def communes(self, campaigns: list[CampaignFile], bodies: dict) -> dict[str, "Commune"]:
+        """tag → the commune's own pages: a block per language, then the team sheet."""
+        template = (self.templates / "commune.html").read_text(encoding="utf-8")
+        jobs, shapes = [], []
+        for campaign in campaigns:
+            spec = campaign.spec
+            sizes = {lang: _size(bodies[(spec.guides[0], lang, spec.paper)].anchors["ds-commune"])
+                     for lang in spec.languages}
+            pack = [{"title": self.library.resolve(slug, self.library.default).meta.title,
+                     "languages": list(spec.languages),
+                     "pages": _span([bodies[(slug, lang, spec.paper)].pages for lang in spec.languages])}
+                    for slug in spec.guides]
+            sheets = sum(_sheets(bodies[(slug, lang, spec.paper)].pages, spec.paper)
+                         for slug in spec.guides for lang in spec.languages)
+            shape = {"sizes": sizes, "pack": pack, "sheets": sheets}
+            key = self.pamphleteer.key(template, spec.model_dump_json(), json.dumps(shape, sort_keys=True),
+                                       json.dumps([catalogue(lang) for lang in [self.library.default, *spec.languages]],
+                                                  sort_keys=True, ensure_ascii=False))
+            jobs.append(RenderJob(key, "campaign-communes", partial(self._commune_document, campaign, shape),
+                                  BASE, {}, campaign.relpath, f"campaign {campaign.tag}", tags=False))
+            shapes.append(shape)
+        rendered = self._render(jobs, "commune blocks and team sheets")
+        problems, result = [], {}
+        for campaign, job, shape, pages in zip(campaigns, jobs, shapes, rendered):
+            problem = _misfit(campaign, pages.anchors, _page_count(pages.pdf))
+            if problem:
+                problems.append(problem)
+            result[campaign.tag] = Commune(self.pamphleteer.cache_dir / "campaign-communes" / f"{job.key}.pdf",
+                                           shape["sheets"])
+        if problems:
+            raise DoorstepError(problems)
+        return result
+
+    def _commune_document(self, campaign: CampaignFile, shape: dict) -> str:
+        spec = campaign.spec
+        team = ui_strings(self.library.default)
+        blocks = [{"lang": lang, "t": ui_strings(lang), "width": shape["sizes"][lang][0],
+                   "height": shape["sizes"][lang][1],
+                   "font_stack": Markup(fonts.STACKS[direction(lang)])} for lang in spec.languages]
+        return self.env.get_template("commune.html").render(
+            campaign=spec, commune=spec.commune, blocks=blocks, pack=shape["pack"], sheets=shape["sheets"],
+            team={"lang": team.lang, "dir": team.dir, "t": team, "font_stack": Markup(fonts.STACKS[team.dir])},
+            print_file=print_file_name(spec.campaign), tally_rows=TALLY_ROWS)
+
+    # ------------------------------------------------------------------ packs
+
+    def packs(self, campaigns: list[CampaignFile], bodies: dict, communes: dict, out: Path) -> list[Pack]:
+        """Every campaign's pack, assembled in parallel, each swapped into out/<tag>/ when whole."""
+        out.mkdir(parents=True, exist_ok=True)
+        level = self.pamphleteer.qr_level
+        started = time.perf_counter()
+        temps, calls = [], []
+        try:
+            for campaign in campaigns:
+                spec = campaign.spec
+                temp = Path(tempfile.mkdtemp(prefix=f".{spec.campaign}-", dir=out))
+                temps.append(temp)
+                pamphlets = [(lang, slug, str(bodies[(slug, lang, spec.paper)].path),
+                              bodies[(slug, lang, spec.paper)].anchors,
+                              page_url(self.settings.site_url, self.library.default, lang, slug) + f"?c={spec.campaign}")
+                             for lang in spec.languages for slug in spec.guides]
+                calls.append((str(temp), spec.campaign, spec.paper, list(spec.languages), pamphlets,
+                              str(communes[spec.campaign].path), level))
+            packs = []
+            for campaign, temp, result in zip(campaigns, temps, self.pamphleteer.run(assemble, calls)):
+                files = result()
+                final = out / campaign.tag
+                swap_in(temp, final)
+                packs.append(Pack(campaign, final, files, communes[campaign.tag].sheets))
+                if len(campaigns) > 10 and len(packs) % 10 == 0 and len(packs) < len(campaigns):
+                    self.say(f"packs: {len(packs)}/{len(campaigns)} written")
+        finally:
+            for temp in temps:
+                shutil.rmtree(temp, ignore_errors=True)
+        self.say(f"packs: {len(packs)} written in {time.perf_counter() - started:.2f} s")
+        return packs
+
+
+@dataclass
+class Body:
+    path: Path  # the cached PDF
+    anchors: dict
+    pages: int
+
+
+@dataclass
+class Commune:
+    path: Path  # the cached PDF: a block page per language, then the team sheet
+    sheets: int
+
+
+def print_file_name(tag: str) -> str:
+    return f"{tag}-print.pdf"
+
+
+def team_sheet_name(tag: str) -> str:
+    return f"{tag}-team-sheet.pdf"
+
+
+def assemble(folder: str, tag: str, paper: str, languages: list[str], pamphlets: list[tuple],
+             commune_pdf: str, level: str) -> list[str]:
+    """Write one pack into `folder` (runs in a render process): each pamphlet
+    stamped with the commune's block and its tagged QR code, the print file,
+    the team sheet. Returns the files written, relative to `folder`."""
+    from .impose import booklets, in_order
+    from .stamp import read, stamp
+
+    commune = read(Path(commune_pdf).read_bytes())
+    blocks = {lang: commune.pages[i] for i, lang in enumerate(languages)}
+    written, stamped = [], []
+    for lang, slug, body, anchors, url in pamphlets:
+        data = stamp(Path(body).read_bytes(), anchors, blocks[lang], url, level)
+        name = f"{lang}/{slug}.pdf"
+        write_atomic(Path(folder) / name, data)
+        written.append(name)
+        stamped.append((read(data), direction(lang) == "rtl"))
+    if paper == "a5-booklet":
+        data = booklets(stamped)
+    else:
+        data = in_order([reader for reader, _rtl in stamped])
+    write_atomic(Path(folder) / print_file_name(tag), data)
+    from pypdf import PdfWriter
+
+    team = PdfWriter()
+    team.add_page(commune.pages[len(languages)])
+    with open(Path(folder) / team_sheet_name(tag), "wb") as handle:
+        team.write(handle)
+    return written + [print_file_name(tag), team_sheet_name(tag)]
+
+
+def _page_count(pdf: bytes) -> int:
+    from .stamp import read
+
+    return len(read(pdf).pages)
+
+
+def _size(box: tuple) -> tuple[float, float]:
+    _page, x1, y1, x2, y2 = box
+    return round(x2 - x1, 3), round(y2 - y1, 3)
+
+
+def _span(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _sheets(pages: int, paper: str) -> int:
+    """A4 sheets one copy of a pamphlet of `pages` pages takes."""
+    return -(-pages // 4) if paper == "a5-booklet" else -(-pages // 2)
+
+
+def _misfit(campaign: CampaignFile, anchors: dict, pages: int) -> Problem | None:
+    """A problem if a block ran past its page or the team sheet past one page."""
+    languages = campaign.spec.languages
+    for i, lang in enumerate(languages):
+        following = f"ds-block-{languages[i + 1]}" if i + 1 < len(languages) else "ds-team"
+        if anchors[following][0] != i + 1:
+            return campaign.problem(("contacts",), f"the commune's text does not fit its box on the {lang} pamphlet",
+                                    "shorten the office, hours or roles, or list fewer contacts")
+    if pages != len(languages) + 1:
+        return campaign.problem(("guides",), "the team sheet does not fit on one page",
+                                "list fewer guides or contacts, or shorten their text")
+    return None
+
+
+def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None, shard: tuple[int, int] = (1, 1),
+                    workers: int = 0, say: Callable[[str], None] | None = None) -> list[Pack]:
+    """Print the campaigns named by `args` (files, or folders of *.yml) into
+    out/<tag>/ (default: dist/ beside mkdocs.yml). With `shard` (i, n), only
+    the i-th of every n campaign files, sorted by path. Raises DoorstepError."""
+    settings = read_settings(config_file)
+    if not settings.site_url:
+        raise DoorstepError(Problem(str(config_file), 1, "site_url is empty",
+                                    "set it (or DOORSTEP_SITE_URL): every QR code starts with it"))
+    library = load_library(settings.docs_dir, settings.languages, settings.default, settings.root,
+                           allowed_domains=settings.allowed_domains)
+    paths = campaign_paths(args, settings.root)
+    campaigns = {c.path: c for c in load_campaigns(paths, settings.root, library)}  # all checked, whatever the shard
+    mine = [campaigns[path] for path in shard_of(list(campaigns), shard)]
+    say = say or (lambda message: None)
+    if not mine:
+        say(f"shard {shard[0]}/{shard[1]}: no campaign files to print")
+        return []
+    printer = Printer(settings, library, workers, say)
+    try:
+        units = sorted({(slug, lang, c.spec.paper) for c in mine for slug in c.spec.guides for lang in c.spec.languages})
+        bodies = printer.bodies(units)
+        communes = printer.communes(mine, bodies)
+        return printer.packs(mine, bodies, communes, Path(out) if out else settings.root / "dist")
+    finally:
+        printer.close()
