@@ -98,11 +98,11 @@ class Printer:
 
     # ------------------------------------------------------------------ bodies
 
-    def _campaign_css(self, paper: str) -> str:
+    def campaign_css(self, paper: str) -> str:
         names = ["campaign.css"] + ([f"campaign-{paper}.css"] if (self.templates / f"campaign-{paper}.css").is_file() else [])
         return "\n".join((self.templates / name).read_text(encoding="utf-8") for name in names)
 
-    def _pamphlet_job(self, slug: str, lang: str) -> PamphletJob:
+    def pamphlet_job(self, slug: str, lang: str) -> PamphletJob:
         guide = self.library.resolve(slug, lang)
         default = self.library.default
         page_path = ("" if lang == default else f"{lang}/") + f"{slug}/"
@@ -119,12 +119,12 @@ class Printer:
                                                            if (self.templates / f"campaign-{p}.css").is_file()))
         jobs = []
         for slug, lang, paper in units:
-            job = self._pamphlet_job(slug, lang)
-            variant = {"paper": paper, "css": Markup(self._campaign_css(paper))}
+            job = self.pamphlet_job(slug, lang)
+            variant = {"paper": paper, "css": Markup(self.campaign_css(paper))}
             jobs.append(RenderJob(self.pamphleteer.job_key(job, layout, variant=f"campaign:{paper}"), "campaign-bodies",
                                   partial(self.pamphleteer.checked_document, job, variant),
                                   urljoin(BASE, job.page_path), job.files, job.guide.relpath,
-                                  f"campaign pamphlet ({lang}, {paper})"))
+                                  f"campaign pamphlet ({lang}, {paper})", tags=False))
         rendered = self._render(jobs, "pamphlet bodies (guide × language)")
         for job, result in zip(jobs, rendered):
             absent = [name for name in BODY_SLOTS if name not in result.anchors]
