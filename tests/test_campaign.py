@@ -16,7 +16,7 @@ import yaml
 import zxingcpp
 
 from doorstep.campaign import page_url as campaign_url, shard_of
-from doorstep.campaign.impose import booklets, saddle_order
+from doorstep.campaign.impose import Pamphlet, booklets, saddle_order
 from doorstep.campaign.model import PHONE_RE, PHONE_SEPARATORS_RE
 from doorstep.campaign.stamp import read
 from doorstep.pamphlet.render import BASE, init_worker, render
@@ -149,7 +149,7 @@ def halves(pdf: bytes) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("rtl", [False, True], ids=["ltr", "rtl"])
 def test_booklet_pages_are_imposed_in_saddle_stitch_order(tmp_path, rtl):
-    pdf = booklets([(marked_pdf(tmp_path, 6), rtl), (marked_pdf(tmp_path, 3), rtl)])
+    pdf = booklets([Pamphlet(list(marked_pdf(tmp_path, n).pages), rtl=rtl) for n in (6, 3)])
     reader = pypdf.PdfReader(__import__("io").BytesIO(pdf))
     assert {(mm(p.mediabox.width), mm(p.mediabox.height)) for p in reader.pages} == {A4_LANDSCAPE}
     ltr = [("", "P1"), ("P2", ""), ("P6", "P3"), ("P4", "P5"),  # 6 pages + 2 blanks: two sheets

@@ -19,6 +19,7 @@ The cost grows with guides × languages + communes, not their product.
 from __future__ import annotations
 
 import json
+from io import BytesIO
 import shutil
 import tempfile
 import time
@@ -251,29 +252,28 @@ def assemble(folder: str, tag: str, paper: str, languages: list[str], pamphlets:
     """Write one pack into `folder` (runs in a render process): each pamphlet
     stamped with the commune's block and its tagged QR code, the print file,
     the team sheet. Returns the files written, relative to `folder`."""
-    from .impose import booklets, in_order
-    from .stamp import read, stamp
-
-    commune = read(Path(commune_pdf).read_bytes())
-    blocks = {lang: commune.pages[i] for i, lang in enumerate(languages)}
-    written, stamped = [], []
-    for lang, slug, body, anchors, url in pamphlets:
-        data = stamp(Path(body).read_bytes(), anchors, blocks[lang], url, level)
-        name = f"{lang}/{slug}.pdf"
-        write_atomic(Path(folder) / name, data)
-        written.append(name)
-        stamped.append((read(data), direction(lang) == "rtl"))
-    if paper == "a5-booklet":
-        data = booklets(stamped)
-    else:
-        data = in_order([reader for reader, _rtl in stamped])
-    write_atomic(Path(folder) / print_file_name(tag), data)
     from pypdf import PdfWriter
 
+    from .impose import Pamphlet, booklets, in_order
+    from .stamp import marks, parsed, stamp
+
+    commune = parsed(commune_pdf)
+    written, placed = [], []
+    for lang, slug, body_pdf, anchors, url in pamphlets:
+        body = parsed(body_pdf)
+        block = languages.index(lang)
+        name = f"{lang}/{slug}.pdf"
+        write_atomic(Path(folder) / name, stamp(body, anchors, commune, block, url, level))
+        written.append(name)
+        pages = body.reader.pages
+        placed.append(Pamphlet(list(pages), marks(anchors, [float(p.mediabox.top) for p in pages]),
+                               commune.reader.pages[block], url, direction(lang) == "rtl"))
+    write_atomic(Path(folder) / print_file_name(tag), (booklets if paper == "a5-booklet" else in_order)(placed, level))
     team = PdfWriter()
-    team.add_page(commune.pages[len(languages)])
-    with open(Path(folder) / team_sheet_name(tag), "wb") as handle:
-        team.write(handle)
+    team.add_page(commune.reader.pages[len(languages)])
+    out = BytesIO()
+    team.write(out)
+    write_atomic(Path(folder) / team_sheet_name(tag), out.getvalue())
     return written + [print_file_name(tag), team_sheet_name(tag)]
 
 

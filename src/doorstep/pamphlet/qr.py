@@ -3,12 +3,16 @@ pamphlets) or as PDF rectangles (campaign pamphlets, doorstep.campaign.stamp).""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 LEVELS = ("M", "Q", "H")
 QUIET_ZONE = 4  # modules, as the standard asks
 
 
+@lru_cache(maxsize=1024)
 def qr_matrix(data: str, level: str = "M") -> tuple[list[list[bool]], int]:
-    """The modules encoding `data`, quiet zone included, and the QR version."""
+    """The modules encoding `data`, quiet zone included, and the QR version
+    (remembered: a campaign draws each code twice; do not change the lists)."""
     import qrcode  # only when a pamphlet is actually rendered
     from qrcode import constants
 
