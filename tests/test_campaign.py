@@ -236,7 +236,7 @@ def test_shards_cover_every_campaign_once_and_a_second_run_is_cached(tmp_path):
     again = run(folder, "--out", tmp_path / "all", cwd=project)
     assert again.returncode == 0, again.stderr
     assert re.search(r"pamphlet bodies \(guide × language\): 0 rendered, 1 from cache", again.stderr), again.stderr
-    assert re.search(r"commune blocks and team sheets: 0 rendered, 5 from cache", again.stderr), again.stderr
+    assert re.search(r"commune blocks: 0 rendered, 5 from cache", again.stderr), again.stderr
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == tags
 
 

@@ -19,7 +19,6 @@ The cost grows with guides × languages + communes, not their product.
 from __future__ import annotations
 
 import json
-from io import BytesIO
 import shutil
 import tempfile
 import time
@@ -43,7 +42,7 @@ from .model import CampaignFile, campaign_paths, load_campaigns
 
 __all__ = ["print_campaigns", "shard_of", "page_url", "Pack"]
 
-TALLY_ROWS = 12
+TALLY_ROWS = 10
 BODY_SLOTS = ("ds-commune", "ds-qr")
 
 
@@ -146,55 +145,80 @@ class Printer:
                  f"in {time.perf_counter() - started:.2f} s")
         return results
 
-    # ------------------------------------------------------------------ communes
+    # ------------------------------------------------------------------ team sheets and communes
 
-    def communes(self, campaigns: list[CampaignFile], bodies: dict) -> dict[str, "Commune"]:
-        """tag → the commune's own pages: a block per language, then the team sheet."""
+    def _pack(self, spec, bodies: dict) -> dict:
+        """What a campaign's team sheet says, the same for every commune of the campaign."""
+        rows = [{"title": self.library.resolve(slug, self.library.default).meta.title, "languages": list(spec.languages),
+                 "pages": _span([bodies[(slug, lang, spec.paper)].pages for lang in spec.languages])}
+                for slug in spec.guides]
+        sheets = sum(_sheets(bodies[(slug, lang, spec.paper)].pages, spec.paper)
+                     for slug in spec.guides for lang in spec.languages)
+        return {"pack": rows, "sheets": sheets, "copies": spec.copies, "paper": spec.paper}
+
+    def teams(self, campaigns: list[CampaignFile], bodies: dict) -> dict[str, "Body"]:
+        """tag → its team sheet without the commune's header: rendered once per
+        kind of campaign (guides, languages, paper, copies)."""
+        strings = ui_strings(self.library.default)
+        template = (self.templates / "team-sheet.html").read_text(encoding="utf-8")
+        shapes = {c.tag: self._pack(c.spec, bodies) for c in campaigns}
+        unique = {json.dumps(shape, sort_keys=True, ensure_ascii=False): (shape, c)
+                  for c, shape in ((c, shapes[c.tag]) for c in campaigns)}
+        jobs = []
+        for text, (shape, campaign) in unique.items():
+            document = partial(self.env.get_template("team-sheet.html").render, t=strings, tally_rows=TALLY_ROWS,
+                               font_stack=Markup(fonts.STACKS[strings.dir]), **shape)
+            key = self.pamphleteer.key(template, text, json.dumps(catalogue(strings.lang), sort_keys=True))
+            jobs.append(RenderJob(key, "campaign-teams", document, BASE, {}, campaign.relpath,
+                                  f"team sheet ({campaign.tag})", tags=False))
+        rendered = self._render(jobs, "team sheets")
+        made, problems = {}, []
+        for (text, (shape, campaign)), job, result in zip(unique.items(), jobs, rendered):
+            made[text] = Body(self.pamphleteer.cache_dir / job.kind / f"{job.key}.pdf", result.anchors,
+                              _page_count(result.pdf))
+            if made[text].pages != 1 or "ds-commune" not in result.anchors:
+                problems.append(campaign.problem(("guides",), "the team sheet does not fit on one page",
+                                                 "list fewer guides in this campaign"))
+        if problems:
+            raise DoorstepError(problems)
+        return {c.tag: made[json.dumps(shapes[c.tag], sort_keys=True, ensure_ascii=False)] for c in campaigns}
+
+    def communes(self, campaigns: list[CampaignFile], bodies: dict, teams: dict) -> dict[str, Path]:
+        """tag → the commune's own pages: its block in each language, then its
+        team-sheet header, each exactly the size of its box."""
         template = (self.templates / "commune.html").read_text(encoding="utf-8")
-        jobs, shapes = [], []
+        jobs = []
         for campaign in campaigns:
             spec = campaign.spec
             sizes = {lang: _size(bodies[(spec.guides[0], lang, spec.paper)].anchors["ds-commune"])
                      for lang in spec.languages}
-            pack = [{"title": self.library.resolve(slug, self.library.default).meta.title,
-                     "languages": list(spec.languages),
-                     "pages": _span([bodies[(slug, lang, spec.paper)].pages for lang in spec.languages])}
-                    for slug in spec.guides]
-            sheets = sum(_sheets(bodies[(slug, lang, spec.paper)].pages, spec.paper)
-                         for slug in spec.guides for lang in spec.languages)
-            shape = {"sizes": sizes, "pack": pack, "sheets": sheets}
-            key = self.pamphleteer.key(template, spec.model_dump_json(), json.dumps(shape, sort_keys=True),
+            sizes["team"] = _size(teams[campaign.tag].anchors["ds-commune"])
+            key = self.pamphleteer.key(template, spec.model_dump_json(), json.dumps(sizes, sort_keys=True),
                                        json.dumps([catalogue(lang) for lang in [self.library.default, *spec.languages]],
                                                   sort_keys=True, ensure_ascii=False))
-            jobs.append(RenderJob(key, "campaign-communes", partial(self._commune_document, campaign, shape),
+            jobs.append(RenderJob(key, "campaign-communes", partial(self._commune_document, campaign, sizes),
                                   BASE, {}, campaign.relpath, f"campaign {campaign.tag}", tags=False))
-            shapes.append(shape)
-        rendered = self._render(jobs, "commune blocks and team sheets")
-        problems, result = [], {}
-        for campaign, job, shape, pages in zip(campaigns, jobs, shapes, rendered):
-            problem = _misfit(campaign, pages.anchors, _page_count(pages.pdf))
-            if problem:
-                problems.append(problem)
-            result[campaign.tag] = Commune(self.pamphleteer.cache_dir / "campaign-communes" / f"{job.key}.pdf",
-                                           shape["sheets"])
+        rendered = self._render(jobs, "commune blocks")
+        problems = [problem for campaign, pages in zip(campaigns, rendered)
+                    if (problem := _misfit(campaign, pages.anchors, _page_count(pages.pdf)))]
         if problems:
             raise DoorstepError(problems)
-        return result
+        return {c.tag: self.pamphleteer.cache_dir / job.kind / f"{job.key}.pdf" for c, job in zip(campaigns, jobs)}
 
-    def _commune_document(self, campaign: CampaignFile, shape: dict) -> str:
+    def _commune_document(self, campaign: CampaignFile, sizes: dict) -> str:
         spec = campaign.spec
         team = ui_strings(self.library.default)
-        blocks = [{"lang": lang, "t": ui_strings(lang), "width": shape["sizes"][lang][0],
-                   "height": shape["sizes"][lang][1],
+        blocks = [{"lang": lang, "t": ui_strings(lang), "width": sizes[lang][0], "height": sizes[lang][1],
                    "font_stack": Markup(fonts.STACKS[direction(lang)])} for lang in spec.languages]
         return self.env.get_template("commune.html").render(
-            campaign=spec, commune=spec.commune, blocks=blocks, pack=shape["pack"], sheets=shape["sheets"],
-            team={"lang": team.lang, "dir": team.dir, "t": team, "font_stack": Markup(fonts.STACKS[team.dir])},
-            print_file=print_file_name(spec.campaign), tally_rows=TALLY_ROWS)
+            campaign=spec, commune=spec.commune, blocks=blocks, print_file=print_file_name(spec.campaign),
+            team={"lang": team.lang, "dir": team.dir, "t": team, "font_stack": Markup(fonts.STACKS[team.dir]),
+                  "width": sizes["team"][0], "height": sizes["team"][1]})
 
     # ------------------------------------------------------------------ packs
 
-    def packs(self, campaigns: list[CampaignFile], bodies: dict, communes: dict, out: Path) -> list[Pack]:
+    def packs(self, campaigns: list[CampaignFile], bodies: dict, teams: dict, communes: dict,
+              out: Path) -> list[Pack]:
         """Every campaign's pack, assembled in parallel, each swapped into out/<tag>/ when whole."""
         out.mkdir(parents=True, exist_ok=True)
         level = self.pamphleteer.qr_level
@@ -209,14 +233,15 @@ class Printer:
                               bodies[(slug, lang, spec.paper)].anchors,
                               page_url(self.settings.site_url, self.library.default, lang, slug) + f"?c={spec.campaign}")
                              for lang in spec.languages for slug in spec.guides]
+                team = teams[spec.campaign]
                 calls.append((str(temp), spec.campaign, spec.paper, list(spec.languages), pamphlets,
-                              str(communes[spec.campaign].path), level))
+                              (str(team.path), team.anchors), str(communes[spec.campaign]), level))
             packs = []
             for campaign, temp, result in zip(campaigns, temps, self.pamphleteer.run(assemble, calls)):
                 files = result()
                 final = out / campaign.tag
                 swap_in(temp, final)
-                packs.append(Pack(campaign, final, files, communes[campaign.tag].sheets))
+                packs.append(Pack(campaign, final, files, self._pack(campaign.spec, bodies)["sheets"]))
                 if len(campaigns) > 10 and len(packs) % 10 == 0 and len(packs) < len(campaigns):
                     self.say(f"packs: {len(packs)}/{len(campaigns)} written")
         finally:
@@ -233,12 +258,6 @@ class Body:
     pages: int
 
 
-@dataclass
-class Commune:
-    path: Path  # the cached PDF: a block page per language, then the team sheet
-    sheets: int
-
-
 def print_file_name(tag: str) -> str:
     return f"{tag}-print.pdf"
 
@@ -248,12 +267,10 @@ def team_sheet_name(tag: str) -> str:
 
 
 def assemble(folder: str, tag: str, paper: str, languages: list[str], pamphlets: list[tuple],
-             commune_pdf: str, level: str) -> list[str]:
+             team: tuple[str, dict], commune_pdf: str, level: str) -> list[str]:
     """Write one pack into `folder` (runs in a render process): each pamphlet
     stamped with the commune's block and its tagged QR code, the print file,
     the team sheet. Returns the files written, relative to `folder`."""
-    from pypdf import PdfWriter
-
     from .impose import Pamphlet, booklets, in_order
     from .stamp import marks, parsed, stamp
 
@@ -269,11 +286,9 @@ def assemble(folder: str, tag: str, paper: str, languages: list[str], pamphlets:
         placed.append(Pamphlet(list(pages), marks(anchors, [float(p.mediabox.top) for p in pages]),
                                commune.reader.pages[block], url, direction(lang) == "rtl"))
     write_atomic(Path(folder) / print_file_name(tag), (booklets if paper == "a5-booklet" else in_order)(placed, level))
-    team = PdfWriter()
-    team.add_page(commune.reader.pages[len(languages)])
-    out = BytesIO()
-    team.write(out)
-    write_atomic(Path(folder) / team_sheet_name(tag), out.getvalue())
+    team_pdf, team_anchors = team
+    write_atomic(Path(folder) / team_sheet_name(tag), stamp(parsed(team_pdf), team_anchors, commune, len(languages),
+                                                            "", level))
     return written + [print_file_name(tag), team_sheet_name(tag)]
 
 
@@ -299,16 +314,16 @@ def _sheets(pages: int, paper: str) -> int:
 
 
 def _misfit(campaign: CampaignFile, anchors: dict, pages: int) -> Problem | None:
-    """A problem if a block ran past its page or the team sheet past one page."""
+    """A problem if a block ran past its page (its box on the paper)."""
     languages = campaign.spec.languages
     for i, lang in enumerate(languages):
-        following = f"ds-block-{languages[i + 1]}" if i + 1 < len(languages) else "ds-team"
+        following = f"ds-block-{languages[i + 1]}" if i + 1 < len(languages) else "ds-block-team"
         if anchors[following][0] != i + 1:
             return campaign.problem(("contacts",), f"the commune's text does not fit its box on the {lang} pamphlet",
                                     "shorten the office, hours or roles, or list fewer contacts")
     if pages != len(languages) + 1:
-        return campaign.problem(("guides",), "the team sheet does not fit on one page",
-                                "list fewer guides or contacts, or shorten their text")
+        return campaign.problem(("contacts",), "the commune's text does not fit the top of the team sheet",
+                                "shorten the office, hours or roles, or list fewer contacts")
     return None
 
 
@@ -334,7 +349,8 @@ def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None
     try:
         units = sorted({(slug, lang, c.spec.paper) for c in mine for slug in c.spec.guides for lang in c.spec.languages})
         bodies = printer.bodies(units)
-        communes = printer.communes(mine, bodies)
-        return printer.packs(mine, bodies, communes, Path(out) if out else settings.root / "dist")
+        teams = printer.teams(mine, bodies)
+        communes = printer.communes(mine, bodies, teams)
+        return printer.packs(mine, bodies, teams, communes, Path(out) if out else settings.root / "dist")
     finally:
         printer.close()

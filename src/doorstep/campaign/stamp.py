@@ -62,6 +62,8 @@ def marks(anchors: dict, page_heights: list[float]) -> dict[int, Marks]:
     """Page index → its marks, from the body's boxes (px from the top-left)."""
     out: dict[int, Marks] = {}
     for name in ("ds-commune", "ds-qr"):
+        if name not in anchors:  # the team sheet has no QR code
+            continue
         page, x1, y1, x2, y2 = anchors[name]
         x, y = x1 * PT_PER_PX, page_heights[page] - y2 * PT_PER_PX
         mark = out.setdefault(page, Marks())
@@ -189,7 +191,7 @@ class Update:
 
 def stamp(body: Parsed, anchors: dict, commune: Parsed, block_page: int, url: str, level: str) -> bytes:
     """The body PDF with the commune's page `block_page` in its `ds-commune`
-    box and the QR code of `url` in its `ds-qr` box."""
+    box and the QR code of `url` in its `ds-qr` box (if it has one)."""
     update = Update(body)
     pages = body.reader.pages
     block = commune.reader.pages[block_page]
