@@ -118,6 +118,10 @@ def test_print_files_are_a4_in_the_right_order(printed):
         else:
             assert sizes == {(210, 297)}
             assert len(reader.pages) == sum(n + n % 2 for n in counts)
+        doc = pdfium.PdfDocument(reader.stream)
+        found = [c.text for page in doc for c in zxingcpp.read_barcodes(page.render(scale=DPI / 72).to_pil())]
+        assert sorted(found) == sorted(page_url(lang, slug) + f"?c={data['campaign']}"
+                                       for lang in data["languages"] for slug in data["guides"])
 
 
 def test_saddle_stitch_order():
@@ -149,7 +153,7 @@ def halves(pdf: bytes) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("rtl", [False, True], ids=["ltr", "rtl"])
 def test_booklet_pages_are_imposed_in_saddle_stitch_order(tmp_path, rtl):
-    pdf = booklets([Pamphlet(list(marked_pdf(tmp_path, n).pages), rtl=rtl) for n in (6, 3)])
+    pdf, _marks = booklets([Pamphlet(list(marked_pdf(tmp_path, n).pages), rtl=rtl) for n in (6, 3)])
     reader = pypdf.PdfReader(__import__("io").BytesIO(pdf))
     assert {(mm(p.mediabox.width), mm(p.mediabox.height)) for p in reader.pages} == {A4_LANDSCAPE}
     ltr = [("", "P1"), ("P2", ""), ("P6", "P3"), ("P4", "P5"),  # 6 pages + 2 blanks: two sheets

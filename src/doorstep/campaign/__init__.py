@@ -22,7 +22,7 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -215,13 +215,48 @@ class Printer:
             team={"lang": team.lang, "dir": team.dir, "t": team, "font_stack": Markup(fonts.STACKS[team.dir]),
                   "width": sizes["team"][0], "height": sizes["team"][1]})
 
+    # ------------------------------------------------------------------ print files
+
+    def _url(self, lang: str, slug: str) -> str:
+        return page_url(self.settings.site_url, self.library.default, lang, slug)
+
+    def prints(self, campaigns: list[CampaignFile], bodies: dict) -> dict[str, tuple[Path, list]]:
+        """tag → the print file of its bodies (imposed, not yet stamped) and its
+        marks: made once per kind of campaign (guides, languages, paper)."""
+        from .impose import Pamphlet, booklets, in_order
+        from .stamp import Mark, marks, parsed
+
+        made, out = {}, {}
+        for campaign in campaigns:
+            spec = campaign.spec
+            units = [(slug, lang, spec.paper) for lang in spec.languages for slug in spec.guides]
+            key = self.pamphleteer.key("print", spec.paper, *(str(bodies[u].path.name) for u in units))
+            if key not in made:
+                path = self.pamphleteer.cache_dir / "campaign-prints" / f"{key}.pdf"
+                index = path.with_suffix(".json")
+                if not (path.is_file() and index.is_file()):
+                    pamphlets = []
+                    for unit in units:
+                        slug, lang, _paper = unit
+                        pages = list(parsed(str(bodies[unit].path)).reader.pages)
+                        pamphlets.append(Pamphlet(pages, marks(bodies[unit].anchors, _heights(bodies[unit].path),
+                                                               spec.languages.index(lang), self._url(lang, slug)),
+                                                  direction(lang) == "rtl"))
+                    data, moved = (booklets if spec.paper == "a5-booklet" else in_order)(pamphlets)
+                    write_atomic(index, json.dumps([list(vars(m).values()) for m in moved]).encode())
+                    write_atomic(path, data)
+                made[key] = (path, [Mark(*values) for values in json.loads(index.read_text())])
+            out[campaign.tag] = made[key]
+        return out
+
     # ------------------------------------------------------------------ packs
 
-    def packs(self, campaigns: list[CampaignFile], bodies: dict, teams: dict, communes: dict,
+    def packs(self, campaigns: list[CampaignFile], bodies: dict, teams: dict, prints: dict, communes: dict,
               out: Path) -> list[Pack]:
         """Every campaign's pack, assembled in parallel, each swapped into out/<tag>/ when whole."""
+        from .stamp import marks
+
         out.mkdir(parents=True, exist_ok=True)
-        level = self.pamphleteer.qr_level
         started = time.perf_counter()
         temps, calls = [], []
         try:
@@ -229,19 +264,27 @@ class Printer:
                 spec = campaign.spec
                 temp = Path(tempfile.mkdtemp(prefix=f".{spec.campaign}-", dir=out))
                 temps.append(temp)
-                pamphlets = [(lang, slug, str(bodies[(slug, lang, spec.paper)].path),
-                              bodies[(slug, lang, spec.paper)].anchors,
-                              page_url(self.settings.site_url, self.library.default, lang, slug) + f"?c={spec.campaign}")
-                             for lang in spec.languages for slug in spec.guides]
+                tagged = f"?c={spec.campaign}"
+                files = []
+                for lang in spec.languages:
+                    for slug in spec.guides:
+                        body = bodies[(slug, lang, spec.paper)]
+                        files.append((f"{lang}/{slug}.pdf", str(body.path),
+                                      marks(body.anchors, _heights(body.path), spec.languages.index(lang),
+                                            self._url(lang, slug) + tagged)))
+                base, moved = prints[spec.campaign]
+                files.append((print_file_name(spec.campaign), str(base),
+                              [replace(m, url=m.url + tagged) if m.size else m for m in moved]))
                 team = teams[spec.campaign]
-                calls.append((str(temp), spec.campaign, spec.paper, list(spec.languages), pamphlets,
-                              (str(team.path), team.anchors), str(communes[spec.campaign]), level))
+                files.append((team_sheet_name(spec.campaign), str(team.path),
+                              marks(team.anchors, _heights(team.path), len(spec.languages), "")))
+                calls.append((str(temp), files, str(communes[spec.campaign]), self.pamphleteer.qr_level))
             packs = []
             for campaign, temp, result in zip(campaigns, temps, self.pamphleteer.run(assemble, calls)):
-                files = result()
+                written = result()
                 final = out / campaign.tag
                 swap_in(temp, final)
-                packs.append(Pack(campaign, final, files, self._pack(campaign.spec, bodies)["sheets"]))
+                packs.append(Pack(campaign, final, written, self._pack(campaign.spec, bodies)["sheets"]))
                 if len(campaigns) > 10 and len(packs) % 10 == 0 and len(packs) < len(campaigns):
                     self.say(f"packs: {len(packs)}/{len(campaigns)} written")
         finally:
@@ -266,30 +309,23 @@ def team_sheet_name(tag: str) -> str:
     return f"{tag}-team-sheet.pdf"
 
 
-def assemble(folder: str, tag: str, paper: str, languages: list[str], pamphlets: list[tuple],
-             team: tuple[str, dict], commune_pdf: str, level: str) -> list[str]:
-    """Write one pack into `folder` (runs in a render process): each pamphlet
-    stamped with the commune's block and its tagged QR code, the print file,
-    the team sheet. Returns the files written, relative to `folder`."""
-    from .impose import Pamphlet, booklets, in_order
-    from .stamp import marks, parsed, stamp
+def assemble(folder: str, files: list[tuple], commune_pdf: str, level: str) -> list[str]:
+    """Write one pack into `folder` (runs in a render process): each of
+    `files` (name, cached PDF, marks) is the cached PDF with the commune's
+    blocks and its QR codes stamped on. Returns the names written."""
+    from .stamp import parsed, stamp
 
     commune = parsed(commune_pdf)
-    written, placed = [], []
-    for lang, slug, body_pdf, anchors, url in pamphlets:
-        body = parsed(body_pdf)
-        block = languages.index(lang)
-        name = f"{lang}/{slug}.pdf"
-        write_atomic(Path(folder) / name, stamp(body, anchors, commune, block, url, level))
-        written.append(name)
-        pages = body.reader.pages
-        placed.append(Pamphlet(list(pages), marks(anchors, [float(p.mediabox.top) for p in pages]),
-                               commune.reader.pages[block], url, direction(lang) == "rtl"))
-    write_atomic(Path(folder) / print_file_name(tag), (booklets if paper == "a5-booklet" else in_order)(placed, level))
-    team_pdf, team_anchors = team
-    write_atomic(Path(folder) / team_sheet_name(tag), stamp(parsed(team_pdf), team_anchors, commune, len(languages),
-                                                            "", level))
-    return written + [print_file_name(tag), team_sheet_name(tag)]
+    for name, base, marks in files:
+        write_atomic(Path(folder) / name, stamp(parsed(base), marks, commune, level))
+    return [name for name, _base, _marks in files]
+
+
+def _heights(path: Path) -> list[float]:
+    """The height in pt of each page of a cached PDF."""
+    from .stamp import parsed
+
+    return [float(page.mediabox.top) for page in parsed(str(path)).reader.pages]
 
 
 def _page_count(pdf: bytes) -> int:
@@ -351,6 +387,7 @@ def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None
         bodies = printer.bodies(units)
         teams = printer.teams(mine, bodies)
         communes = printer.communes(mine, bodies, teams)
-        return printer.packs(mine, bodies, teams, communes, Path(out) if out else settings.root / "dist")
+        prints = printer.prints(mine, bodies)
+        return printer.packs(mine, bodies, teams, prints, communes, Path(out) if out else settings.root / "dist")
     finally:
         printer.close()

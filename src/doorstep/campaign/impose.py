@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 
 from pypdf import PageObject, PdfWriter
 
-from .stamp import BLOCK, Marks, add_drawing, drawing, page_form
+from .stamp import Mark, add_drawing, page_form
 
 A4 = (595.276, 841.89)  # pt, portrait
 
 
 @dataclass
 class Pamphlet:
-    """One pamphlet to print: its body's pages and what to draw on them."""
+    """One pamphlet to print: its body's pages and what goes on them later."""
 
     pages: list[PageObject]
-    marks: dict[int, Marks] = field(default_factory=dict)
-    block: PageObject | None = None  # the commune's block
-    url: str = ""  # what its QR code encodes
+    marks: list[Mark] = field(default_factory=list)
     rtl: bool = False
 
 
@@ -41,41 +39,16 @@ def saddle_order(pages: int, rtl: bool = False) -> list[tuple[int | None, int | 
     return sides
 
 
-class _Sheets:
-    """A PdfWriter that draws pamphlet pages, with their marks, where it is told."""
-
-    def __init__(self, level: str):
-        self.writer = PdfWriter()
-        self.level = level
-        self._blocks: dict[int, object] = {}
-
-    def block(self, pamphlet: Pamphlet) -> dict:
-        if pamphlet.block is None:
-            return {}
-        key = id(pamphlet.block)
-        if key not in self._blocks:
-            self._blocks[key] = page_form(self.writer, pamphlet.block)
-        return {BLOCK: self._blocks[key]}
-
-    def marks(self, pamphlet: Pamphlet, index: int, dx: float = 0, dy: float = 0) -> bytes:
-        mark = pamphlet.marks.get(index)
-        return drawing(mark, pamphlet.url, self.level, dx, dy) if mark else b""
-
-    def bytes(self) -> bytes:
-        out = BytesIO()
-        self.writer.write(out)
-        return out.getvalue()
-
-
-def booklets(pamphlets: list[Pamphlet], level: str = "M") -> bytes:
+def booklets(pamphlets: list[Pamphlet]) -> tuple[bytes, list[Mark]]:
     """Each pamphlet (A5 pages) as a booklet, imposed two-up on A4 landscape
     for duplex printing (flip on the short edge), one after the other; every
-    booklet starts on a sheet of its own."""
-    sheets = _Sheets(level)
+    booklet starts on a sheet of its own. Returns the PDF and the pamphlets'
+    marks moved to where their pages went."""
+    writer, moved = PdfWriter(), []
     width, height = A4[1], A4[0]
     for pamphlet in pamphlets:
         for left, right in saddle_order(len(pamphlet.pages), pamphlet.rtl):
-            side = sheets.writer.add_blank_page(width, height)
+            side = writer.add_blank_page(width, height)
             data, forms = b"", {}
             for half, index in ((0, left), (1, right)):
                 if index is None:
@@ -83,23 +56,31 @@ def booklets(pamphlets: list[Pamphlet], level: str = "M") -> bytes:
                 page = pamphlet.pages[index]  # centred in its half (A5 is a hair narrower than half an A4)
                 x = half * width / 2 + (width / 2 - float(page.mediabox.width)) / 2
                 y = (height - float(page.mediabox.height)) / 2
-                forms[f"/P{half}"] = page_form(sheets.writer, page)
-                data += f"q 1 0 0 1 {x:.3f} {y:.3f} cm /P{half} Do Q\n".encode() + sheets.marks(pamphlet, index, x, y)
-                forms.update(sheets.block(pamphlet))
+                forms[f"/P{half}"] = page_form(writer, page)
+                data += f"q 1 0 0 1 {x:.3f} {y:.3f} cm /P{half} Do Q\n".encode()
+                moved += [replace(m, page=len(writer.pages) - 1, x=m.x + x, y=m.y + y)
+                          for m in pamphlet.marks if m.page == index]
             if data:
-                add_drawing(sheets.writer, side, data, forms)
-    return sheets.bytes()
+                add_drawing(writer, side, data, forms)
+    return _bytes(writer), moved
 
 
-def in_order(pamphlets: list[Pamphlet], level: str = "M") -> bytes:
+def in_order(pamphlets: list[Pamphlet]) -> tuple[bytes, list[Mark]]:
     """The pamphlets one after the other, each padded to an even number of
-    pages so that every one starts on a sheet of its own when printed duplex."""
-    sheets = _Sheets(level)
+    pages so that every one starts on a sheet of its own when printed duplex.
+    Returns the PDF and the pamphlets' marks moved to where their pages went."""
+    writer, moved = PdfWriter(), []
     for pamphlet in pamphlets:
-        for index, page in enumerate(pamphlet.pages):
-            placed = sheets.writer.add_page(page)
-            if index in pamphlet.marks:
-                add_drawing(sheets.writer, placed, sheets.marks(pamphlet, index), sheets.block(pamphlet))
+        first = len(writer.pages)
+        for page in pamphlet.pages:
+            writer.add_page(page)
+        moved += [replace(m, page=first + m.page) for m in pamphlet.marks]
         if len(pamphlet.pages) % 2:
-            sheets.writer.add_blank_page(*A4)
-    return sheets.bytes()
+            writer.add_blank_page(*A4)
+    return _bytes(writer), moved
+
+
+def _bytes(writer: PdfWriter) -> bytes:
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,15 +1,15 @@
 """Join a cached pamphlet body and one commune's block, without re-rendering.
 
-The body PDF has two empty boxes (`ds-commune`, `ds-qr`, positions noted at
-render time). The commune's block, a PDF page exactly the box's size, is
-drawn in the first as a Form XObject; the QR code is drawn into the second as
-filled rectangles.
+A body PDF has two empty boxes (`ds-commune`, `ds-qr`, positions noted at
+render time), the `Mark`s. The commune's block, a PDF page exactly the box's
+size, is drawn in the first as a Form XObject; the QR code is drawn into the
+second as filled rectangles.
 
-A pamphlet is the body's bytes unchanged plus an incremental update: the
-changed page objects, the block with its fonts, the new drawing and a
-cross-reference stream. The body is parsed once per process, so a pamphlet
-costs a few milliseconds. The print file is made with pypdf from the same
-parsed bodies and the same drawings (`draw_on`).
+Every file of a pack is a cached PDF (a body, the print file of the bodies,
+the team sheet) left byte for byte as it is, plus an incremental update: the
+changed page objects, the commune's blocks with their fonts, the new drawing
+and a cross-reference stream. Each cached PDF is parsed once per process, so
+a commune's file costs a few milliseconds.
 """
 
 from __future__ import annotations
@@ -49,49 +49,52 @@ class Parsed:
 
 # ---------------------------------------------------------------- what goes where
 
-@dataclass
-class Marks:
-    """What one pamphlet page gets: the block's lower-left corner and the QR
-    code's square (x, y, size), in pt from the page's lower-left corner."""
+@dataclass(frozen=True)
+class Mark:
+    """One thing to draw on page `page`, its lower-left corner at (x, y) pt:
+    page `block` of the commune's PDF, or (with `size`) the QR code of `url`."""
 
-    block: tuple[float, float] | None = None
-    qr: tuple[float, float, float] | None = None
+    page: int
+    x: float
+    y: float
+    block: int = 0
+    size: float = 0  # the QR code's side; 0: a block
+    url: str = ""
 
 
-def marks(anchors: dict, page_heights: list[float]) -> dict[int, Marks]:
-    """Page index → its marks, from the body's boxes (px from the top-left)."""
-    out: dict[int, Marks] = {}
+def marks(anchors: dict, page_heights: list[float], block: int, url: str) -> list[Mark]:
+    """The marks of a rendered body: block page `block` in its `ds-commune`
+    box, the QR code of `url` in its `ds-qr` box (if it has one)."""
+    out = []
     for name in ("ds-commune", "ds-qr"):
-        if name not in anchors:  # the team sheet has no QR code
-            continue
-        page, x1, y1, x2, y2 = anchors[name]
-        x, y = x1 * PT_PER_PX, page_heights[page] - y2 * PT_PER_PX
-        mark = out.setdefault(page, Marks())
-        if name == "ds-commune":
-            mark.block = (x, y)
-        else:
-            mark.qr = (x, y, min(x2 - x1, y2 - y1) * PT_PER_PX)
+        if name in anchors:
+            page, x1, y1, x2, y2 = anchors[name]
+            x, y = x1 * PT_PER_PX, page_heights[page] - y2 * PT_PER_PX
+            size = min(x2 - x1, y2 - y1) * PT_PER_PX if name == "ds-qr" else 0
+            out.append(Mark(page, x, y, block, size, url if size else ""))
     return out
 
 
-def drawing(mark: Marks, url: str, level: str, dx: float = 0, dy: float = 0) -> bytes:
-    """PDF content for `mark`, shifted by (dx, dy): the block (the XObject
-    named BLOCK) and the QR code of `url`, as one filled path of its runs."""
+def drawing(marks: list[Mark], level: str) -> bytes:
+    """PDF content for `marks`: each block as its XObject, each QR code as one
+    filled path of its runs of dark modules (quiet zone painted white)."""
     ops = []
-    if mark.block:
-        x, y = mark.block
-        ops.append(f"q 1 0 0 1 {x + dx:.3f} {y + dy:.3f} cm {BLOCK} Do Q")
-    if mark.qr:
-        x, y, size = mark.qr
-        x, y = x + dx, y + dy
-        matrix, _version = qr_matrix(url, level)
-        module = size / len(matrix)
-        top = y + size
-        ops.append(f"q 1 g {x:.3f} {y:.3f} {size:.3f} {size:.3f} re f 0 g")
-        ops += [f"{x + col * module:.3f} {top - (row + 1) * module:.3f} {n * module:.3f} {module:.3f} re"
+    for mark in marks:
+        if not mark.size:
+            ops.append(f"q 1 0 0 1 {mark.x:.3f} {mark.y:.3f} cm {block_name(mark.block)} Do Q")
+            continue
+        matrix, _version = qr_matrix(mark.url, level)
+        module = mark.size / len(matrix)
+        top = mark.y + mark.size
+        ops.append(f"q 1 g {mark.x:.3f} {mark.y:.3f} {mark.size:.3f} {mark.size:.3f} re f 0 g")
+        ops += [f"{mark.x + col * module:.3f} {top - (row + 1) * module:.3f} {n * module:.3f} {module:.3f} re"
                 for row, col, n in dark_runs(matrix)]
         ops.append("f Q")
     return ("\n".join(ops) + "\n").encode()
+
+
+def block_name(index: int) -> str:
+    return f"/DsBlock{index}"
 
 
 def _stream(data: bytes) -> StreamObject:
@@ -100,12 +103,12 @@ def _stream(data: bytes) -> StreamObject:
     return stream.flate_encode() if len(data) > 200 else stream
 
 
-def _with_xobject(resources: DictionaryObject, name: str, form: IndirectObject) -> DictionaryObject:
-    """A direct copy of `resources` that also names `form`."""
+def _with_xobjects(resources: DictionaryObject, forms: dict) -> DictionaryObject:
+    """A direct copy of `resources` that also names `forms` (name → XObject)."""
     copy = DictionaryObject(resources.items())
     xobjects = resources.get("/XObject")
     own = dict(xobjects.get_object().items()) if xobjects is not None else {}
-    copy[NameObject("/XObject")] = DictionaryObject({**own, NameObject(name): form})
+    copy[NameObject("/XObject")] = DictionaryObject({**own, **{NameObject(k): v for k, v in forms.items()}})
     return copy
 
 
@@ -189,26 +192,29 @@ class Update:
         return self.base.data + self.out.getvalue()
 
 
-def stamp(body: Parsed, anchors: dict, commune: Parsed, block_page: int, url: str, level: str) -> bytes:
-    """The body PDF with the commune's page `block_page` in its `ds-commune`
-    box and the QR code of `url` in its `ds-qr` box (if it has one)."""
-    update = Update(body)
-    pages = body.reader.pages
-    block = commune.reader.pages[block_page]
-    form = update.add(_form(block, update.copy(block.raw_get("/Resources"), {})))
-    for index, mark in marks(anchors, [float(p.mediabox.top) for p in pages]).items():
+def stamp(base: Parsed, marks: list[Mark], commune: Parsed, level: str) -> bytes:
+    """`base` with `marks` drawn on its pages, the blocks taken from `commune`."""
+    update = Update(base)
+    mapping: dict = {}
+    forms = {}
+    for index in sorted({m.block for m in marks if not m.size}):
+        block = commune.reader.pages[index]
+        forms[block_name(index)] = update.add(_form(block, update.copy(block.raw_get("/Resources"), mapping)))
+    pages = base.reader.pages
+    for index in sorted({m.page for m in marks}):
         page = pages[index]
         contents = page.raw_get("/Contents")
         own = list(contents) if isinstance(contents, ArrayObject) else [contents]
+        data = drawing([m for m in marks if m.page == index], level)
         changed = DictionaryObject(page.items())
         changed[NameObject("/Contents")] = ArrayObject([update.add(_stream(b"q\n")), *own,
-                                                        update.add(_stream(b"Q\n" + drawing(mark, url, level)))])
-        changed[NameObject("/Resources")] = _with_xobject(page["/Resources"], BLOCK, form)
+                                                        update.add(_stream(b"Q\n" + data))])
+        changed[NameObject("/Resources")] = _with_xobjects(page["/Resources"], forms)
         update.put(page.indirect_reference.idnum, changed)
     return update.finish()
 
 
-# ---------------------------------------------------------------- the print file: pages placed with pypdf
+# ---------------------------------------------------------------- placing pages with pypdf
 
 def page_form(writer: PdfWriter, page: PageObject) -> IndirectObject:
     """`page` (of any PDF) as a Form XObject of `writer`, to draw anywhere."""
@@ -216,14 +222,11 @@ def page_form(writer: PdfWriter, page: PageObject) -> IndirectObject:
     return writer._add_object(_form(page, resources))
 
 
-def add_drawing(writer: PdfWriter, page: PageObject, data: bytes, xobjects: dict[str, IndirectObject]) -> None:
+def add_drawing(writer: PdfWriter, page: PageObject, data: bytes, forms: dict[str, IndirectObject]) -> None:
     """Draw `data` over the page's own drawing (kept in q … Q so its graphics
-    state cannot leak), with `xobjects` named in its resources."""
+    state cannot leak), with `forms` named in its resources."""
     current = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
     own = list(current.get_object()) if isinstance(current.get_object(), ArrayObject) else [current]
     page[NameObject("/Contents")] = ArrayObject([writer._add_object(_stream(b"q\n")), *own,
                                                  writer._add_object(_stream(b"Q\n" + data))])
-    resources = page.get("/Resources") or DictionaryObject()
-    for name, form in xobjects.items():
-        resources = _with_xobject(resources, name, form)
-    page[NameObject("/Resources")] = resources
+    page[NameObject("/Resources")] = _with_xobjects(page.get("/Resources") or DictionaryObject(), forms)
