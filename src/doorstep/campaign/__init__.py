@@ -133,7 +133,7 @@ class Printer:
                                             f"the campaign pamphlet has no box with id '{absent[0]}'",
                                             "keep the campaign boxes (ids ds-qr, ds-commune) in the template"))
         return {unit: Body(self.pamphleteer.cache_dir / "campaign-bodies" / f"{job.key}.pdf", result.anchors,
-                           _page_count(result.pdf))
+                           result.pages)
                 for unit, job, result in zip(units, jobs, rendered)}
 
     def _render(self, jobs: list[RenderJob], what: str):
@@ -175,7 +175,7 @@ class Printer:
         made, problems = {}, []
         for (text, (shape, campaign)), job, result in zip(unique.items(), jobs, rendered):
             made[text] = Body(self.pamphleteer.cache_dir / job.kind / f"{job.key}.pdf", result.anchors,
-                              _page_count(result.pdf))
+                              result.pages)
             if made[text].pages != 1 or "ds-commune" not in result.anchors:
                 problems.append(campaign.problem(("guides",), "the team sheet does not fit on one page",
                                                  "list fewer guides in this campaign"))
@@ -200,7 +200,7 @@ class Printer:
                                   BASE, {}, campaign.relpath, f"campaign {campaign.tag}", tags=False))
         rendered = self._render(jobs, "commune blocks")
         problems = [problem for campaign, pages in zip(campaigns, rendered)
-                    if (problem := _misfit(campaign, pages.anchors, _page_count(pages.pdf)))]
+                    if (problem := _misfit(campaign, pages.anchors, pages.pages))]
         if problems:
             raise DoorstepError(problems)
         return {c.tag: self.pamphleteer.cache_dir / job.kind / f"{job.key}.pdf" for c, job in zip(campaigns, jobs)}
@@ -326,12 +326,6 @@ def _heights(path: Path) -> list[float]:
     from .stamp import parsed
 
     return [float(page.mediabox.top) for page in parsed(str(path)).reader.pages]
-
-
-def _page_count(pdf: bytes) -> int:
-    from .stamp import read
-
-    return len(read(pdf).pages)
 
 
 def _size(box: tuple) -> tuple[float, float]:

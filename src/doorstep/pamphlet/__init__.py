@@ -318,14 +318,16 @@ class Pamphleteer:
         pdf = self.cache_dir / job.kind / f"{job.key}.pdf"
         if not pdf.is_file():
             return None
-        anchors = self.cache_dir / job.kind / f"{job.key}.json"
-        boxes = json.loads(anchors.read_text()) if anchors.is_file() else {}
-        return Rendered(pdf.read_bytes(), {name: tuple(box) for name, box in boxes.items()})
+        index = self.cache_dir / job.kind / f"{job.key}.json"
+        layout = json.loads(index.read_text()) if index.is_file() else {"pages": 0, "anchors": {}}
+        return Rendered(pdf.read_bytes(), layout["pages"],
+                        {name: tuple(box) for name, box in layout["anchors"].items()})
 
     def _store(self, job: "RenderJob", rendered: Rendered) -> None:
         folder = self.cache_dir / job.kind
-        if rendered.anchors:  # before the PDF: a cached PDF always has its anchors
-            write_atomic(folder / f"{job.key}.json", json.dumps(rendered.anchors, sort_keys=True).encode())
+        if rendered.anchors:  # before the PDF: a cached PDF always has its layout
+            layout = {"pages": rendered.pages, "anchors": rendered.anchors}
+            write_atomic(folder / f"{job.key}.json", json.dumps(layout, sort_keys=True).encode())
         write_atomic(folder / f"{job.key}.pdf", rendered.pdf)
 
     def run(self, function: Callable, calls: list[tuple]) -> list[Callable[[], object]]:

@@ -63,10 +63,12 @@ def init_worker(cache_dir: str) -> None:
 
 @dataclass
 class Rendered:
-    """A rendered document: its PDF, and where its `ds-*` ids landed: id →
-    (page index, x1, y1, x2, y2) in CSS px from the page's top-left corner."""
+    """A rendered document: its PDF, its number of pages, and where its `ds-*`
+    ids landed: id → (page index, x1, y1, x2, y2) in CSS px from the page's
+    top-left corner."""
 
     pdf: bytes
+    pages: int = 0
     anchors: dict[str, tuple] = field(default_factory=dict)
 
 
@@ -108,4 +110,4 @@ def render(html: str, base_url: str, files: dict[str, str], roots: list[str], ta
         for name, box in page.anchors.items():
             if name.startswith("ds-"):
                 anchors.setdefault(name, (i, *box))
-    return Rendered(pdf, anchors)
+    return Rendered(pdf, len(document.pages), anchors)
