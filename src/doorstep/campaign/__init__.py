@@ -7,11 +7,13 @@
 2. render each guide × language × paper once, as the campaign variant of the
    pamphlet: empty boxes where the QR code and the commune's block go, their
    positions read from the layout (cached, in parallel: the Pamphleteer);
-3. render each commune's own pages once: its block in each language, each
-   page exactly the size of the box, then the team's sheet (the same way);
-4. per commune, in parallel: stamp its block and its tagged QR codes onto the
-   bodies (stamp.py), impose the print file (impose.py), and write the pack
-   into a folder beside the target that replaces it only when complete.
+3. render each kind of campaign's team sheet once, and its print file of the
+   bodies (impose.py), each with an empty box or marks for the commune;
+4. render each commune's own pages once: its block in each language and the
+   top of its team sheet, each page exactly the size of its box;
+5. per commune, in parallel: stamp its blocks and its tagged QR codes onto
+   those cached PDFs (stamp.py), writing the pack into a folder beside the
+   target that replaces it only when complete.
 
 The cost grows with guides × languages + communes, not their product.
 """
@@ -40,7 +42,7 @@ from ..pamphlet.render import BASE
 from ..project import Settings, read_settings
 from .model import CampaignFile, campaign_paths, load_campaigns
 
-__all__ = ["print_campaigns", "shard_of", "page_url", "Pack"]
+__all__ = ["print_campaigns", "shard_of", "page_url", "Pack", "Printer"]
 
 TALLY_ROWS = 10
 BODY_SLOTS = ("ds-commune", "ds-qr")
@@ -56,10 +58,14 @@ class Pack:
     sheets: int  # A4 sheets per set
 
 
+def page_path(default: str, lang: str, slug: str) -> str:
+    """A guide page's path in the site: the default language at /, every other at /<lang>/."""
+    return ("" if lang == default else f"{lang}/") + f"{slug}/"
+
+
 def page_url(site_url: str, default: str, lang: str, slug: str) -> str:
-    """A guide page's canonical URL, as the site writes it: the default
-    language at /, every other at /<lang>/."""
-    return urljoin(site_url, ("" if lang == default else f"{lang}/") + f"{slug}/")
+    """A guide page's canonical URL, as the site writes it."""
+    return urljoin(site_url, page_path(default, lang, slug))
 
 
 def shard_of(items: list, shard: tuple[int, int]) -> list:
@@ -91,32 +97,33 @@ class Printer:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.templates)),
                                       autoescape=True, undefined=jinja2.StrictUndefined)
         self.env.filters["text"] = text_html
-        self.stats: dict[str, dict] = {}
 
     def close(self) -> None:
         self.pamphleteer.close()
 
     # ------------------------------------------------------------------ bodies
 
+    def _css_names(self, paper: str) -> list[str]:
+        """campaign.css, and campaign-<paper>.css if the layout has one."""
+        own = f"campaign-{paper}.css"
+        return ["campaign.css"] + ([own] if (self.templates / own).is_file() else [])
+
     def campaign_css(self, paper: str) -> str:
-        names = ["campaign.css"] + ([f"campaign-{paper}.css"] if (self.templates / f"campaign-{paper}.css").is_file() else [])
-        return "\n".join((self.templates / name).read_text(encoding="utf-8") for name in names)
+        return "\n".join((self.templates / name).read_text(encoding="utf-8") for name in self._css_names(paper))
 
     def pamphlet_job(self, slug: str, lang: str) -> PamphletJob:
+        """The pamphlet of `slug` at `lang`'s URL, made from the guide as the site makes its page."""
         guide = self.library.resolve(slug, lang)
-        default = self.library.default
-        page_path = ("" if lang == default else f"{lang}/") + f"{slug}/"
-        files = {page_path + p.name: str(p) for p in sorted(guide.path.parent.iterdir())
-                 if p.is_file() and p.suffix != ".md"}
+        path = page_path(self.library.default, lang, slug)
+        files = {path + p.name: str(p) for p in sorted(guide.path.parent.iterdir()) if p.is_file() and p.suffix != ".md"}
         content = shape_body(render_markdown(guide.body, self.settings.markdown_extensions), guide.lang)
-        fallback = page_url(self.settings.site_url, default, default, slug) if guide.lang != lang else None
-        return PamphletJob(guide=guide, lang=lang, url=page_url(self.settings.site_url, default, lang, slug),
-                           content=content, page_path=page_path, out=None, files=files, fallback_url=fallback)
+        fallback = self._url(self.library.default, slug) if guide.lang != lang else None
+        return PamphletJob(guide=guide, lang=lang, url=self._url(lang, slug), content=content, page_path=path,
+                           out=None, files=files, fallback_url=fallback)
 
     def bodies(self, units: list[tuple[str, str, str]]) -> dict[tuple, "Body"]:
         """(slug, lang, paper) → its rendered campaign body, each rendered once."""
-        layout = self.pamphleteer.layout("campaign.css", *(f"campaign-{p}.css" for p in sorted({u[2] for u in units})
-                                                           if (self.templates / f"campaign-{p}.css").is_file()))
+        layout = self.pamphleteer.layout(*sorted({name for unit in units for name in self._css_names(unit[2])}))
         jobs = []
         for slug, lang, paper in units:
             job = self.pamphlet_job(slug, lang)
@@ -139,8 +146,7 @@ class Printer:
     def _render(self, jobs: list[RenderJob], what: str):
         started = time.perf_counter()
         results = self.pamphleteer.render_all(jobs)
-        stats = dict(self.pamphleteer.last_stats)
-        self.stats[what] = stats
+        stats = self.pamphleteer.last_stats
         self.say(f"{what}: {stats['rendered']} rendered, {stats['cached']} from cache "
                  f"in {time.perf_counter() - started:.2f} s")
         return results
