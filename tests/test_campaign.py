@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -207,6 +208,30 @@ def test_bad_input_is_one_line_and_prints_nothing(tmp_path, case):
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"pamphlets/campaigns/bad.yml:{line}: {message}"), lines[0]
     assert not (project / "dist").exists()
+
+
+def test_print_has_help_and_a_list_is_not_a_campaign(tmp_path):
+    assert run("--help").returncode == 0 and "Usage:" in run("--help").stdout
+    bad_shard = run(tmp_path, "--shard", "3/2")
+    assert bad_shard.returncode == 1 and bad_shard.stderr.count("\n") == 1
+    path = tmp_path / "list.yml"
+    path.write_text("- campaign: x\n", encoding="utf-8")
+    result = run(path)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("list.yml:1: the campaign file must be a list of 'field: value' lines "
+                                          "— see docs/campaigns.md")
+
+
+def test_same_input_same_bytes(tmp_path):
+    project = make_project(tmp_path / "p")
+    path = project / "pamphlets" / "campaigns" / "x.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(GOOD.replace("paper: a4", "paper: a5-booklet"), encoding="utf-8")
+    for out in ("a", "b"):
+        assert run(path, "--out", tmp_path / out, cwd=project).returncode == 0
+        shutil.rmtree(project / ".cache")  # the second run renders everything again
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.pdf"))
+    assert files and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
 
 
 @pytest.mark.parametrize("number", ["0912 345 678", "0912.345.678", "098-765-4321", "+84 912 345 678",

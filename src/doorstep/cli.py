@@ -102,23 +102,16 @@ def new(slug: str, config_file: str) -> None:
         click.echo(f"created {path.relative_to(settings.root).as_posix()}")
 
 
-def _shard(ctx, param, value: str) -> tuple[int, int]:
-    index, _, count = value.partition("/")
-    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
-        raise click.BadParameter(f"'{value}' is not i/n with 1 ≤ i ≤ n, e.g. 2/4")
-    return int(index), int(count)
-
-
 @main.command(name="print")
 @click.argument("campaigns", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the packs, one <campaign tag>/ each (default: dist/ beside mkdocs.yml).")
-@click.option("--shard", default="1/1", show_default=True, callback=_shard,
+@click.option("--shard", default="1/1", show_default=True,
               help="Print only shard i of n: every n-th campaign file, sorted by path, from the i-th "
                    "(for a CI matrix of n machines).")
 @click.option("-j", "--workers", default=0, show_default=True, help="Rendering processes; 0: one per CPU core.")
-def print_(campaigns: tuple[Path, ...], config_file: str, out: Path | None, shard: tuple[int, int], workers: int) -> None:
+def print_(campaigns: tuple[Path, ...], config_file: str, out: Path | None, shard: str, workers: int) -> None:
     """Print the packs of door-to-door CAMPAIGNS (campaign .yml files, or folders of them).
 
     Each pack, in OUT/<campaign tag>/: every guide in every language as a
@@ -133,8 +126,12 @@ def print_(campaigns: tuple[Path, ...], config_file: str, out: Path | None, shar
     def say(message: str) -> None:
         click.echo(message, err=True)
 
+    index, _, count = shard.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        click.echo(f"--shard {shard}: not i/n with 1 ≤ i ≤ n — write e.g. --shard 2/4", err=True)
+        sys.exit(1)
     try:
-        packs = print_campaigns(list(campaigns), Path(config_file), out, shard, workers, say)
+        packs = print_campaigns(list(campaigns), Path(config_file), out, (int(index), int(count)), workers, say)
     except DoorstepError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

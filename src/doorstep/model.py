@@ -183,8 +183,8 @@ def split_front_matter(text: str, relpath: str) -> tuple[str, str, int]:
     )
 
 
-def parse_yaml(fm_text: str, relpath: str, first_line: int = 2,
-               what: str = "front matter") -> tuple[dict, yaml.Node | None]:
+def parse_yaml(fm_text: str, relpath: str, first_line: int = 2, what: str = "front matter",
+               doc: str = "docs/writing-guides.md") -> tuple[dict, yaml.Node | None]:
     """YAML as data plus its node tree (for line numbers). `first_line` is the
     file line the text starts on (2 for front matter after its '---')."""
     try:
@@ -219,7 +219,7 @@ def parse_yaml(fm_text: str, relpath: str, first_line: int = 2,
         return {}, node
     if not isinstance(data, dict):
         raise DoorstepError(Problem(relpath, first_line, f"{what} must be a list of 'field: value' lines",
-                                    "see docs/writing-guides.md"))
+                                    f"see {doc}"))
     return data, node
 
 

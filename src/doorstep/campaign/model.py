@@ -152,7 +152,7 @@ def campaign_paths(args: list[Path], root: Path) -> list[Path]:
 def load_campaign(path: Path, root: Path, library: Library) -> CampaignFile:
     relpath = rel(path, root)
     text = read_text(path, root)
-    data, node = parse_yaml(text, relpath, first_line=1, what="the campaign file")
+    data, node = parse_yaml(text, relpath, CAMPAIGN_FILE.first_line, "the campaign file", CAMPAIGN_FILE.doc)
     context = {"guides": sorted(library.guides), "languages": library.languages}
     spec = validate(CAMPAIGN_FILE, data, node, relpath, context=context)
     campaign = CampaignFile(path, relpath, spec, text, node)
