@@ -27,6 +27,7 @@ bench:
 	@scripts/setup bench
 	$(VENV)/bin/python scripts/bench_site
 	$(VENV)/bin/python scripts/bench_pamphlets
+	$(VENV)/bin/python scripts/bench_campaigns
 
 clean:
 	rm -rf site .cache dist

@@ -211,5 +211,45 @@ def new(slug: str, config_file: str) -> None:
         click.echo(f"created {path.relative_to(settings.root).as_posix()}")
 
 
+@main.command(name="print")
+@click.argument("campaigns", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--out", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the packs, one <campaign tag>/ each (default: dist/ beside mkdocs.yml).")
+@click.option("--shard", default="1/1", show_default=True,
+              help="Print only shard i of n: every n-th campaign file, sorted by path, from the i-th "
+                   "(for a CI matrix of n machines).")
+@click.option("-j", "--workers", default=0, show_default=True, help="Rendering processes; 0: one per CPU core.")
+def print_(campaigns: tuple[Path, ...], config_file: str, out: Path | None, shard: str, workers: int) -> None:
+    """Print the packs of door-to-door CAMPAIGNS (campaign .yml files, or folders of them).
+
+    Each pack, in OUT/<campaign tag>/: every guide in every language as a
+    pamphlet with the commune's box and QR codes tagged ?c=<tag>, the print
+    shop's file (A5 booklets imposed on A4, or A4 in order) and the team's
+    sheet. Every file is checked before anything is printed; a pack replaces
+    the old one only when whole. See docs/campaigns.md. Exit code 1 on any error.
+    """
+    from .campaign import print_campaigns
+    from .errors import DoorstepError
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    index, _, count = shard.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        click.echo(f"--shard {shard}: not i/n with 1 ≤ i ≤ n — write e.g. --shard 2/4", err=True)
+        sys.exit(1)
+    try:
+        packs = print_campaigns(list(campaigns), Path(config_file), out, (int(index), int(count)), workers, say)
+    except DoorstepError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    for pack in packs:
+        pamphlets = len(pack.files) - 2
+        click.echo(f"{pack.folder}/: {pamphlets} pamphlets, {pack.files[-2]} ({pack.sheets} sheets a set), "
+                   f"{pack.files[-1]}")
+
+
 if __name__ == "__main__":
     main()

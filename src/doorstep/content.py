@@ -62,6 +62,32 @@ def isolate_ltr(html: str) -> str:
     return "".join(out)
 
 
+def shape_body(html: str, lang: str) -> str:
+    """A guide's rendered Markdown as the site and the pamphlets show it: steps
+    numbered in `lang`, and in right-to-left text its LTR runs isolated."""
+    from .locale import direction, strings
+
+    html = structure_steps(html, strings(lang).number)
+    return isolate_ltr(html) if direction(lang) == "rtl" else html
+
+
+MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")  # MkDocs adds these to every site
+
+
+def render_markdown(body: str, extensions: list) -> str:
+    """A guide body as HTML without MkDocs, with mkdocs.yml's `markdown_extensions`
+    (as written there: names, or {name: options}) and MkDocs' own ones."""
+    import markdown
+
+    names, configs = list(MKDOCS_EXTENSIONS), {}
+    for item in extensions:
+        for name, options in (item.items() if isinstance(item, dict) else [(item, None)]):
+            names.append(name)
+            if options:
+                configs[name] = options
+    return markdown.Markdown(extensions=list(dict.fromkeys(names)), extension_configs=configs).convert(body)
+
+
 def text_html(text: str, direction: str = "ltr") -> Markup:
     """A front-matter text as HTML: escaped, and in right-to-left text with its
     URLs and phone numbers kept left-to-right. The `text` filter of templates."""

@@ -64,6 +64,10 @@ class Strings:
         text = self._cat[key]
         return text.format(**values) if values else text
 
+    def html(self, key: str, **values) -> Markup:
+        """The string as HTML, with `values` escaped unless they are Markup."""
+        return Markup(escape(self._cat[key])).format(**values)
+
     def task(self, name: str) -> str:
         return self._cat["tasks"].get(name, name)
 

@@ -189,8 +189,10 @@ def split_front_matter(text: str, relpath: str) -> tuple[str, str, int]:
     )
 
 
-def parse_yaml(fm_text: str, relpath: str) -> tuple[dict, yaml.Node | None]:
-    """Front matter as data plus its node tree (for line numbers). Lines are file lines."""
+def parse_yaml(fm_text: str, relpath: str, first_line: int = 2, what: str = "front matter",
+               doc: str = "docs/writing-guides.md") -> tuple[dict, yaml.Node | None]:
+    """YAML as data plus its node tree (for line numbers). `first_line` is the
+    file line the text starts on (2 for front matter after its '---')."""
     try:
         loader = Loader(fm_text)
         try:
@@ -200,47 +202,48 @@ def parse_yaml(fm_text: str, relpath: str) -> tuple[dict, yaml.Node | None]:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 1
-        what = (exc.problem or "invalid YAML").strip()
+        line = mark.line + first_line if mark else 1
+        problem = (exc.problem or "invalid YAML").strip()
         raise DoorstepError(
-            Problem(relpath, line, f"front matter is not valid YAML: {what}",
+            Problem(relpath, line, f"{what} is not valid YAML: {problem}",
                     "check indentation and put text containing ': ' or '#' in quotes")
         ) from None
     except yaml.YAMLError as exc:  # e.g. a control character (no line mark)
         line = getattr(getattr(exc, "position", None), "line", None)
         raise DoorstepError(
-            Problem(relpath, 2 + (line or 0), f"front matter is not valid YAML: {str(exc).splitlines()[0]}",
+            Problem(relpath, first_line + (line or 0), f"{what} is not valid YAML: {str(exc).splitlines()[0]}",
                     "remove invisible control characters from the text")
         ) from None
     except ValueError as exc:  # a date that does not exist, e.g. 2026-02-30
         bad = re.search(r"\b\d{4}-\d{1,2}-\d{1,2}\b", fm_text)
-        line = fm_text[: bad.start()].count("\n") + 2 if bad else 2
+        line = fm_text[: bad.start()].count("\n") + first_line if bad else first_line
         raise DoorstepError(
-            Problem(relpath, line, f"front matter has a date that does not exist ({exc})",
+            Problem(relpath, line, f"{what} has a date that does not exist ({exc})",
                     "write a real date as YYYY-MM-DD")
         ) from None
     if data is None:
         return {}, node
     if not isinstance(data, dict):
-        raise DoorstepError(Problem(relpath, 2, "front matter must be a list of 'field: value' lines", "see docs/writing-guides.md"))
+        raise DoorstepError(Problem(relpath, first_line, f"{what} must be a list of 'field: value' lines",
+                                    f"see {doc}"))
     return data, node
 
 
-def node_line(node: yaml.Node | None, loc: tuple) -> int:
-    """File line of the value at `loc` in the front matter (the nearest existing parent)."""
-    line = node.start_mark.line + 2 if node is not None else 2
+def node_line(node: yaml.Node | None, loc: tuple, first_line: int = 2) -> int:
+    """File line of the value at `loc` in the YAML (the nearest existing parent)."""
+    line = node.start_mark.line + first_line if node is not None else first_line
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if key.value == part:
                     node = value
-                    line = key.start_mark.line + 2
+                    line = key.start_mark.line + first_line
                     break
             else:
                 return line
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
-            line = node.start_mark.line + 2
+            line = node.start_mark.line + first_line
         else:
             return line
     return line
@@ -253,57 +256,89 @@ def _field_name(loc: tuple) -> str:
     return name
 
 
-def explain(error: dict) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Schema:
+    """One kind of YAML document: its pydantic model and how to tell its errors."""
+
+    model: type[BaseModel]
+    where: str  # where its fields are written, e.g. "the front matter"
+    doc: str  # the documentation of its format
+    first_line: int = 2  # file line of the YAML text's first line
+    hints: dict = field(default_factory=dict)  # pydantic error type → what to do, where the default is too vague
+
+
+def explain(error: dict, schema: Schema | None = None) -> tuple[str, str]:
     """A pydantic error as (message, what to do) for an editor."""
+    schema = schema or FRONT_MATTER
     name = _field_name(error["loc"])
     kind = error["type"]
+    ctx = error.get("ctx") or {}
     if kind == "missing":
-        return f"`{name}` is missing", f"add a line '{error['loc'][-1]}: …' to the front matter"
+        return f"`{name}` is missing", f"add a line '{error['loc'][-1]}: …' to {schema.where}"
     if kind == "extra_forbidden":
-        fields = ", ".join(GuideMeta.model_fields)
+        fields = ", ".join(schema.model.model_fields)
         return f"unknown field `{name}`", f"check the spelling; the fields are: {fields}"
     if kind == "string_type":
         return f"`{name}` must be text", "put the value in quotes"
     if kind in ("string_too_short",):
-        field = GuideMeta.model_fields.get(error["loc"][0]) if len(error["loc"]) == 1 else None
+        field = schema.model.model_fields.get(error["loc"][0]) if len(error["loc"]) == 1 else None
         optional = field is not None and not field.is_required()
         return f"`{name}` is empty", "write the text" + (" or remove the field" if optional else "")
     if kind == "string_too_long":
-        return f"`{name}` is too long", f"keep it under {error['ctx']['max_length']} characters"
+        return f"`{name}` is too long", f"keep it under {ctx['max_length']} characters"
     if kind == "list_type":
         return f"`{name}` must be a list", "write each item on its own line starting with '- '"
     if kind == "too_short":
         return f"`{name}` must have at least one item", "add an item starting with '- '"
+    if kind == "too_long":
+        return f"`{name}` has too many items", f"keep at most {ctx['max_length']}"
     if kind.startswith("date"):
         return f"`{name}` must be a date", "write it as YYYY-MM-DD, e.g. 2026-11-22"
     if kind == "literal_error":
-        return f"`{name}` must be one of: {', '.join(TASKS)}", "pick the task this guide helps with"
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return f"`{name}` must be one of: {', '.join(choices)}", schema.hints.get(kind, "pick one of them")
     if kind in ("int_type", "int_parsing"):
         return f"`{name}` must be a whole number", "write a number such as 1"
+    if kind == "greater_than_equal":
+        return f"`{name}` must be at least {ctx['ge']}", f"write a whole number from {ctx['ge']} up"
     if kind == "model_type" or kind == "dict_type":
-        return f"`{name}` must be a group of fields", "see docs/writing-guides.md for its shape"
+        return f"`{name}` must be a group of fields", f"see {schema.doc} for its shape"
     if kind == "string_pattern_mismatch" and error["loc"] == ("translated_from",):
         return "`translated_from` is not a revision written by doorstep", \
             "do not edit it by hand: after updating the translation, run `doorstep mark <slug> <language>`"
     if kind == "value_error":
-        return f"`{name}` {error['msg'].removeprefix('Value error, ')}", "use the official page's https:// address"
-    return f"`{name}`: {error['msg']}", "see docs/writing-guides.md"
+        message, _, hint = error["msg"].removeprefix("Value error, ").partition(" — ")
+        return f"`{name}` {message}", hint or schema.hints.get(kind, f"see {schema.doc}")
+    return f"`{name}`: {error['msg']}", f"see {schema.doc}"
+
+
+FRONT_MATTER = Schema(GuideMeta, "the front matter", "docs/writing-guides.md",
+                      hints={"literal_error": "pick the task this guide helps with",
+                             "value_error": "use the official page's https:// address"})
+
+
+def validate(schema: Schema, data: dict, node: yaml.Node | None, relpath: str, skip: tuple = (),
+             context: dict | None = None):
+    """`schema`'s verdict on `data`: the model, or a DoorstepError with one
+    problem per error at its file line. Errors in top-level fields named in
+    `skip` are left out."""
+    try:
+        return schema.model.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            if error["loc"] and error["loc"][0] in skip:
+                continue
+            message, hint = explain(error, schema)
+            loc = error["loc"][:-1] if error["type"] == "missing" else error["loc"]
+            problems.append(Problem(relpath, node_line(node, loc, schema.first_line), message, hint))
+        raise DoorstepError(problems) from None
 
 
 def validate_meta(data: dict, node: yaml.Node | None, relpath: str, inherited: tuple = ()) -> GuideMeta:
     """The schema's verdict on `data`; errors in fields taken from the original
     are left to the original's own report."""
-    try:
-        return GuideMeta.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            if error["loc"] and error["loc"][0] in inherited:
-                continue
-            message, hint = explain(error)
-            loc = error["loc"][:-1] if error["type"] == "missing" else error["loc"]
-            problems.append(Problem(relpath, node_line(node, loc), message, hint))
-        raise DoorstepError(problems) from None
+    return validate(FRONT_MATTER, data, node, relpath, skip=inherited)
 
 
 # --------------------------------------------------------------------------- body checks

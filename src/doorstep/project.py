@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -16,10 +17,15 @@ class _Loader(yaml.SafeLoader):
 
 
 def _tag(loader, suffix, node):
+    """`!ENV [NAME, …, default]` reads the environment as MkDocs does; other tags give their value."""
     if isinstance(node, yaml.SequenceNode):
         values = loader.construct_sequence(node)
-        return values[-1] if values else None
-    return loader.construct_scalar(node)
+    else:
+        values = [loader.construct_scalar(node)]
+    if suffix == "ENV":
+        names, default = (values[:-1], values[-1]) if len(values) > 1 else (values, None)
+        return next((os.environ[name] for name in names if name in os.environ), default)
+    return values[-1] if values else None
 
 
 _Loader.add_multi_constructor("!", _tag)
@@ -32,6 +38,9 @@ class Settings:
     languages: list[str]
     default: str
     allowed_domains: list[str]
+    site_url: str = ""
+    markdown_extensions: list = field(default_factory=list)  # as written in mkdocs.yml
+    doorstep: dict = field(default_factory=dict)  # the doorstep plugin's options, as written
 
 
 def read_settings(config_file: Path) -> Settings:
@@ -47,10 +56,10 @@ def read_settings(config_file: Path) -> Settings:
     if not isinstance(config, dict):
         raise DoorstepError(Problem(str(config_file), 1, "mkdocs.yml is not a list of settings", "see the repository's mkdocs.yml"))
     root = config_file.parent
-    languages, default, allowed = [], None, []
+    languages, default, options = [], None, {}
     for plugin in config.get("plugins", []):
         if isinstance(plugin, dict) and "doorstep" in plugin:
-            allowed = [d.lower() for d in ((plugin["doorstep"] or {}).get("allowed_domains") or [])]
+            options = plugin["doorstep"] or {}
         if isinstance(plugin, dict) and "i18n" in plugin:
             for lang in (plugin["i18n"] or {}).get("languages", []):
                 if lang.get("build", True):
@@ -64,7 +73,12 @@ def read_settings(config_file: Path) -> Settings:
     if not docs_dir.is_dir():
         raise DoorstepError(Problem(str(config_file), 1, f"the guides folder {docs_dir.name}/ does not exist",
                                     "create it, or fix docs_dir in mkdocs.yml"))
-    return Settings(root, docs_dir, languages, default, allowed)
+    site_url = str(config.get("site_url") or "")
+    if site_url and not site_url.endswith("/"):
+        site_url += "/"  # as MkDocs does
+    allowed = [d.lower() for d in options.get("allowed_domains") or []]
+    return Settings(root, docs_dir, languages, default, allowed, site_url, list(config.get("markdown_extensions") or []),
+                    options)
 
 
 def load_project(config_file: Path) -> Library:

@@ -14,10 +14,11 @@ import html as htmllib
 import multiprocessing
 import os
 import re
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urljoin, urlsplit
@@ -31,9 +32,9 @@ from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Guide
 from . import fonts
 from .qr import qr_svg
-from .render import BASE, RenderFailure, init_worker, native_fingerprint, render_pdf, start_worker
+from .render import BASE, RenderFailure, Rendered, init_worker, native_fingerprint, render, start_worker
 
-__all__ = ["PamphletJob", "Pamphleteer", "write_atomic", "short_url"]
+__all__ = ["PamphletJob", "Pamphleteer", "RenderJob", "swap_in", "write_atomic", "short_url"]
 
 COUNTER_STYLE = {"fa": "persian", "ar": "arabic-indic"}
 
@@ -47,10 +48,25 @@ class PamphletJob:
     url: str  # the page's canonical URL, encoded in the QR code
     content: str  # the rendered, structured body HTML of the page
     page_path: str  # the page's path in the site, e.g. "en/vneid/"
-    out: Path  # where the PDF goes
+    out: Path | None  # where the PDF goes (None: the caller places it)
     files: dict[str, str] = field(default_factory=dict)  # site path → source file, for images
     fallback_url: str | None = None  # the original's page, set when the text is untranslated
     stale_url: str | None = None  # the original's page, set when the translation may be behind it
+
+
+@dataclass
+class RenderJob:
+    """One document to render, from the cache when it can."""
+
+    key: str  # hash of everything that goes into it
+    kind: str  # the cache folder, e.g. "pamphlets"
+    document: Callable[[], str]  # assembles the HTML; may raise DoorstepError
+    base_url: str
+    files: dict[str, str]  # site path → source file, for images
+    relpath: str  # the file a render failure is reported against
+    label: str  # what it is, for messages, e.g. "pamphlet (en)"
+    tags: bool = True  # tagged PDF (PDF/UA structure)
+    guide: Guide | None = None  # the guide it prints, to find the line a render failure comes from
 
 
 def short_url(url: str) -> str:
@@ -72,6 +88,19 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def swap_in(new: Path, final: Path) -> None:
+    """Put the finished folder `new` (built beside `final`) in `final`'s place,
+    so that `final` is always either the old folder or the whole new one."""
+    os.chmod(new, 0o755)
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}-old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 LINK_RE = re.compile(r'<a\s[^>]*href="(https?://[^"]+)"[^>]*>(.*?)</a>', re.S)
@@ -181,10 +210,13 @@ class Pamphleteer:
 
     # ------------------------------------------------------------------ assembly
 
-    def document(self, job: PamphletJob) -> str:
-        """The pamphlet's HTML, complete: styles inline, QR code inline."""
+    def document(self, job: PamphletJob, campaign: dict | None = None) -> str:
+        """The pamphlet's HTML, complete: styles inline, QR code inline.
+
+        With `campaign` (see doorstep.campaign), the campaign variant: the QR
+        code and the commune's block are left as empty boxes, to be stamped later.
+        """
         strings = ui_strings(job.lang)
-        svg, _version = qr_svg(job.url, self.qr_level)
         content_lang = job.guide.lang
         css = (self.template_dir / "pamphlet.css").read_text(encoding="utf-8")
         return self._env.get_template("pamphlet.html").render(
@@ -196,7 +228,7 @@ class Pamphleteer:
             content=Markup(steps_for_paper(print_links(job.content))),
             content_lang=content_lang,
             content_dir=direction(content_lang),
-            qr=Markup(svg),
+            qr=None if campaign else Markup(qr_svg(job.url, self.qr_level)[0]),
             url=job.url,
             short_url=short_url(job.url),
             fallback_url=job.fallback_url,
@@ -205,109 +237,141 @@ class Pamphleteer:
             font_stack=Markup(fonts.STACKS[strings.dir]),
             domains=list(dict.fromkeys(source.domain for source in job.guide.meta.sources or []))[:3],
             page_label=Markup(page_label(strings("page"), COUNTER_STYLE.get(job.lang, "decimal"))),
+            campaign=campaign,
         )
 
-    def _check_glyphs(self, job: PamphletJob, document: str) -> None:
+    def checked_document(self, job: PamphletJob, campaign: dict | None = None) -> str:
+        """`document()`, after checking that the fonts have every character of it."""
+        document = self.document(job, campaign)
         text = visible_text(document) + ui_strings(job.lang)("page")
         for path in job.files.values():
             if path.endswith(".svg"):
                 svg = Path(path).read_text(encoding="utf-8", errors="replace")
                 text += " ".join(m.group(2) for m in SVG_TEXT_RE.finditer(svg))
         missing = fonts.uncovered(text)
-        if not missing:
-            return
-        source = job.guide.path.read_text(encoding="utf-8", errors="replace")
-        raise DoorstepError(fonts.glyph_problem(job.guide.relpath, source, missing[0]))
+        if missing:
+            source = job.guide.path.read_text(encoding="utf-8", errors="replace")
+            raise DoorstepError(fonts.glyph_problem(job.guide.relpath, source, missing[0]))
+        return document
 
-    def _key(self, job: PamphletJob, layout: str) -> str:
-        """Hash of everything that goes into the pamphlet, known before assembling it,
-        so that an unchanged pamphlet costs a hash and a file copy."""
+    def layout(self, *names: str) -> str:
+        """The text of the template files `names` (part of every cache key)."""
+        return "".join((self.template_dir / name).read_text(encoding="utf-8")
+                       for name in ("pamphlet.html", "pamphlet.css", *names))
+
+    def key(self, *inputs: str, files: dict[str, str] | None = None) -> str:
+        """Hash of `inputs`, the files' bytes, the code, fonts and library versions."""
         digest = hashlib.sha256(self._salt.encode())
-        inputs = [layout, self.qr_level, job.lang, job.url, job.page_path, job.fallback_url or "", job.stale_url or "",
-                  job.content, job.guide.lang, job.guide.meta.model_dump_json(),
-                  json.dumps(catalogue(job.lang), sort_keys=True, ensure_ascii=False)]
         for value in inputs:
             digest.update(value.encode())
             digest.update(b"\0")
-        for site_path in sorted(job.files):
+        for site_path in sorted(files or {}):
             digest.update(site_path.encode())
-            digest.update(hashlib.sha256(Path(job.files[site_path]).read_bytes()).digest())
+            digest.update(hashlib.sha256(Path(files[site_path]).read_bytes()).digest())
         return digest.hexdigest()
+
+    def job_key(self, job: PamphletJob, layout: str, variant: str = "") -> str:
+        """Hash of everything that goes into the pamphlet, known before assembling it,
+        so that an unchanged pamphlet costs a hash and a file copy."""
+        return self.key(layout, variant, self.qr_level, job.lang, job.url, job.page_path, job.fallback_url or "",
+                        job.stale_url or "", job.content, job.guide.lang, job.guide.meta.model_dump_json(),
+                        json.dumps(catalogue(job.lang), sort_keys=True, ensure_ascii=False), files=job.files)
 
     # ------------------------------------------------------------------ rendering
 
-    def _layout(self) -> str:
-        return "".join((self.template_dir / name).read_text(encoding="utf-8")
-                       for name in ("pamphlet.html", "pamphlet.css"))
-
-    def from_cache(self, jobs: list[PamphletJob]) -> tuple[dict[Path, int], list[PamphletJob]]:
-        """Write every job the cache holds; return their sizes and the jobs still to render."""
-        layout = self._layout()
-        sizes: dict[Path, int] = {}
-        pending = []
-        for job in jobs:
-            cached = self.cache_dir / "pamphlets" / f"{self._key(job, layout)}.pdf"
-            if cached.is_file():
-                data = cached.read_bytes()
-                write_atomic(job.out, data)
-                sizes[job.out] = len(data)
-            else:
-                pending.append(job)
-        return sizes, pending
+    def _render_jobs(self, jobs: list[PamphletJob]) -> list[RenderJob]:
+        layout = self.layout()
+        return [RenderJob(self.job_key(job, layout), "pamphlets", partial(self.checked_document, job),
+                          urljoin(BASE, job.page_path), job.files, job.guide.relpath, f"pamphlet ({job.lang})",
+                          guide=job.guide)
+                for job in jobs]
 
     def build(self, jobs: list[PamphletJob]) -> dict[Path, int]:
         """Write every job's PDF; return each output's size in bytes."""
-        layout = self._layout()
-        sizes, pending = self.from_cache(jobs)
-        missing = []
-        problems: list[Problem] = []
-        for job in pending:
-            try:
-                document = self.document(job)
-                self._check_glyphs(job, document)
-            except DoorstepError as exc:
-                problems.extend(exc.problems)
-                continue
-            missing.append((job, document, urljoin(BASE, job.page_path), self._key(job, layout)))
+        sizes: dict[Path, int] = {}
+        for job, rendered in zip(jobs, self.render_all(self._render_jobs(jobs))):
+            write_atomic(job.out, rendered.pdf)
+            sizes[job.out] = len(rendered.pdf)
+        return sizes
+
+    def from_cache(self, jobs: list[PamphletJob]) -> tuple[dict[Path, int], list[PamphletJob]]:
+        """Write every job the cache holds; return their sizes and the jobs still to render."""
+        sizes: dict[Path, int] = {}
+        pending = []
+        for job, render_job in zip(jobs, self._render_jobs(jobs)):
+            cached = self._cached(render_job)
+            if cached is None:
+                pending.append(job)
+            else:
+                write_atomic(job.out, cached.pdf)
+                sizes[job.out] = len(cached.pdf)
+        return sizes, pending
+
+    def render_all(self, jobs: list["RenderJob"]) -> list[Rendered]:
+        """Every job's document, rendered or from the cache, in the jobs' order.
+
+        Documents are assembled (and glyph-checked) first: any problem stops
+        everything before the first render. Missing ones render in parallel.
+        """
+        results: list[Rendered | None] = [None] * len(jobs)
+        missing, problems = [], []
+        for i, job in enumerate(jobs):
+            results[i] = self._cached(job)
+            if results[i] is None:
+                try:
+                    missing.append((i, job, job.document()))
+                except DoorstepError as exc:
+                    problems.extend(exc.problems)
         if problems:
             raise DoorstepError(problems)
-        from_cache = done = len(sizes)
-        total = len(jobs)
+        from_cache = done = len(jobs) - len(missing)
         if self.progress:
-            self.progress(done, total, from_cache)
-
-        def finish(job, key, data):
-            nonlocal done
-            write_atomic(self.cache_dir / "pamphlets" / f"{key}.pdf", data)
-            write_atomic(job.out, data)
-            sizes[job.out] = len(data)
+            self.progress(done, len(jobs), from_cache)
+        roots = [str(self.root)]
+        calls = self.run(render, [(html, job.base_url, job.files, roots, job.tags) for _, job, html in missing])
+        failures: list[Problem] = []
+        for (i, job, _html), result in zip(missing, calls):
+            try:
+                results[i] = result()
+            except RenderFailure as exc:
+                line = failure_line(job.guide, exc.url) if job.guide else 1
+                failures.append(Problem(job.relpath, line, f"{job.label}: {exc}",
+                                        "use only pictures from the guide's folder and https links"))
+                continue
+            self._store(job, results[i])
             done += 1
             if self.progress:
-                self.progress(done, total, from_cache)
-
-        failures: list[Problem] = []
-        roots = [str(self.root)]
-        if len(missing) > 1 and self.workers > 1:
-            pool = self._get_pool()
-            results = [pool.submit(render_pdf, document, base_url, job.files, roots).result
-                       for job, document, base_url, key in missing]
-        elif missing:  # one pamphlet (a live preview's edit): no pool to start
-            init_worker(str(self.cache_dir))
-            results = [lambda d=document, b=base_url, j=job: render_pdf(d, b, j.files, roots)
-                       for job, document, base_url, key in missing]
-        else:
-            results = []
-        for (job, _document, _base_url, key), result in zip(missing, results):
-            try:
-                finish(job, key, result())
-            except RenderFailure as exc:
-                failures.append(Problem(job.guide.relpath, failure_line(job.guide, exc.url),
-                                        f"pamphlet ({job.lang}): {exc}",
-                                        "use only pictures from the guide's folder and https links"))
+                self.progress(done, len(jobs), from_cache)
         if failures:
             raise DoorstepError(failures)
         self.last_stats = {"rendered": len(missing), "cached": from_cache}
-        return sizes
+        return results
+
+    def _cached(self, job: "RenderJob") -> Rendered | None:
+        pdf = self.cache_dir / job.kind / f"{job.key}.pdf"
+        if not pdf.is_file():
+            return None
+        index = self.cache_dir / job.kind / f"{job.key}.json"
+        layout = json.loads(index.read_text()) if index.is_file() else {"pages": 0, "anchors": {}}
+        return Rendered(pdf.read_bytes(), layout["pages"],
+                        {name: tuple(box) for name, box in layout["anchors"].items()})
+
+    def _store(self, job: "RenderJob", rendered: Rendered) -> None:
+        folder = self.cache_dir / job.kind
+        if rendered.anchors:  # before the PDF: a cached PDF always has its layout
+            layout = {"pages": rendered.pages, "anchors": rendered.anchors}
+            write_atomic(folder / f"{job.key}.json", json.dumps(layout, sort_keys=True).encode())
+        write_atomic(folder / f"{job.key}.pdf", rendered.pdf)
+
+    def run(self, function: Callable, calls: list[tuple]) -> list[Callable[[], object]]:
+        """`function(*args)` for each of `calls`, in the render processes when
+        there are several (else here): one result getter per call, in order."""
+        if len(calls) > 1 and self.workers > 1:
+            pool = self._get_pool()
+            return [pool.submit(function, *args).result for args in calls]
+        if calls:  # one pamphlet (a live preview's edit): no pool to start
+            init_worker(str(self.cache_dir))
+        return [partial(function, *args) for args in calls]
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:

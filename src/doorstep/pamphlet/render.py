@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts
@@ -96,22 +97,40 @@ def native_fingerprint() -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class Rendered:
+    """A rendered document: its PDF, its number of pages, and where its `ds-*`
+    ids landed: id → (page index, x1, y1, x2, y2) in CSS px from the page's
+    top-left corner."""
+
+    pdf: bytes
+    pages: int = 0
+    anchors: dict[str, tuple] = field(default_factory=dict)
+
+
 def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]) -> bytes:
     """Render one pamphlet. Raises RenderFailure with a one-line reason."""
+    return render(html, base_url, files, roots).pdf
+
+
+def render(html: str, base_url: str, files: dict[str, str], roots: list[str], tags: bool = True) -> Rendered:
+    """Render one document (tagged PDF unless `tags` is false), noting where its
+    `ds-*` ids are. Raises RenderFailure with a one-line reason."""
     from weasyprint import HTML
 
     from .fetcher import RefusedURL, SafeFetcher
 
     if _FONT_CONFIG is None:
-        raise RuntimeError("call init_worker() before render_pdf()")
+        raise RuntimeError("call init_worker() before render()")
     collector = _Collector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     previous_propagate = logger.propagate
     logger.propagate = False
     try:
-        document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(files, roots))
-        pdf = document.write_pdf(font_config=_FONT_CONFIG, pdf_tags=True)
+        document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(files, roots)).render(
+            font_config=_FONT_CONFIG, pdf_tags=tags)
+        pdf = document.write_pdf(pdf_tags=tags)
     except RefusedURL as exc:
         raise RenderFailure(str(exc), exc.url) from None
     finally:
@@ -122,4 +141,9 @@ def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]
             raise RenderFailure(f"no pamphlet font has a glyph for {message.split(': ', 1)[-1]}")
         if "Failed to load" in message or "refused" in message.lower():
             raise RenderFailure(message.splitlines()[0])
-    return pdf
+    anchors: dict[str, tuple] = {}
+    for i, page in enumerate(document.pages):  # a box split over pages: where it starts
+        for name, box in page.anchors.items():
+            if name.startswith("ds-"):
+                anchors.setdefault(name, (i, *box))
+    return Rendered(pdf, len(document.pages), anchors)

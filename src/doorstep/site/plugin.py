@@ -24,11 +24,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.toc import TableOfContents
 
-from ..content import isolate_ltr, structure_steps, text_html
+from ..content import shape_body, text_html
 from ..errors import DoorstepError
 from ..locale import direction, strings as ui_strings
 from ..model import Library, load_library
-from ..pamphlet import PamphletJob, Pamphleteer, write_atomic
+from ..pamphlet import PamphletJob, Pamphleteer, swap_in, write_atomic
 from ..translation import is_behind
 from . import search
 from .config import DoorstepConfig
@@ -217,13 +217,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         if slug is None:
             return html
         text_lang = getattr(page.file, "locale", None) or self.library.default
-        strings = ui_strings(text_lang)
-        html = structure_steps(html, strings.number)
         # Pictures below the first screen load only when the reader scrolls to them.
-        html = html.replace("<img ", '<img loading="lazy" ')
-        if direction(text_lang) == "rtl":
-            html = isolate_ltr(html)
-        return html
+        return shape_body(html, text_lang).replace("<img ", '<img loading="lazy" ')
 
     def on_env(self, env, config, files):
         """Every page of this language is rendered now: write its search index, make its pamphlets."""
@@ -385,11 +380,4 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         if not success:
             shutil.rmtree(tmp, ignore_errors=True)
             return
-        os.chmod(tmp, 0o755)
-        old = None
-        if final.exists():
-            old = final.with_name(f".{final.name}-old-{os.getpid()}")
-            os.replace(final, old)
-        os.replace(tmp, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, final)
