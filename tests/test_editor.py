@@ -65,3 +65,21 @@ def test_schema_command_writes_the_files(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / SCHEMA_PATH).read_text(encoding="utf-8"))["additionalProperties"] is False
     assert (tmp_path / SNIPPETS_PATH).is_file()
+
+
+def test_campaign_schema_accepts_the_examples_and_rejects_a_bad_tag():
+    import yaml
+
+    from doorstep.editor import CAMPAIGN_SCHEMA_PATH, SETTINGS_PATH
+
+    schema = json.loads((REPO / CAMPAIGN_SCHEMA_PATH).read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    examples = sorted((REPO / "pamphlets" / "campaigns").glob("*.yml"))
+    assert len(examples) >= 2
+    for path in examples:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert [e.message for e in validator.iter_errors(data)] == [], path
+        data["campaign"] = "Hạ Lang 2025"
+        assert any("does not match" in e.message for e in validator.iter_errors(data))
+    settings = json.loads((REPO / SETTINGS_PATH).read_text(encoding="utf-8"))
+    assert settings["yaml.schemas"] == {"./" + CAMPAIGN_SCHEMA_PATH: "pamphlets/campaigns/*.yml"}

@@ -89,11 +89,15 @@ class Campaign(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     campaign: str = Field(description="The tag added to every QR code as ?c=<tag>.")
-    commune: Commune
-    contacts: list[Contact] = Field(min_length=1, max_length=MAX_CONTACTS)
-    guides: Annotated[list[GuideSlug], AfterValidator(_once)] = Field(min_length=1, max_length=MAX_GUIDES)
-    languages: Annotated[list[Language], AfterValidator(_once)] = Field(min_length=1)
-    paper: Literal[PAPERS]  # type: ignore[valid-type]
+    commune: Commune = Field(description="The commune: its name, the office residents go to, its hours.")
+    contacts: list[Contact] = Field(min_length=1, max_length=MAX_CONTACTS,
+                                    description="Whom residents call after the visit: role and phone, name optional.")
+    guides: Annotated[list[GuideSlug], AfterValidator(_once)] = Field(
+        min_length=1, max_length=MAX_GUIDES, description="The guides in the pack: their folder names under guides/.")
+    languages: Annotated[list[Language], AfterValidator(_once)] = Field(
+        min_length=1, description="The languages to print each guide in, e.g. [vi] or [vi, en].")
+    paper: Literal[PAPERS] = Field(  # type: ignore[valid-type]
+        description="a5-booklet: A5 booklets, two pages on each side of an A4 sheet, folded; a4: A4 sheets.")
     copies: int = Field(ge=1, description="Copies of each pamphlet to print.")
 
     @field_validator("campaign")
