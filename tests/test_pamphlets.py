@@ -194,3 +194,15 @@ def test_a_refused_url_is_reported_at_the_line_that_asked_for_it(tmp_path):
     lines = guide.path.read_text(encoding="utf-8").split("\n")
     assert lines[failure_line(guide, BASE + "demo/phone.svg") - 1] == "![Điện thoại](phone.svg)"
     assert failure_line(guide, "file:///etc/passwd") == guide.body_line  # asked for by no line of the guide
+
+
+@pytest.mark.parametrize("lang", ["vi", "fa"])
+def test_page_states_its_pamphlets_real_size_after_a_cold_build(fixture_site, lang):
+    # A cold build writes pages before their pamphlets are rendered, then fills the size in.
+    from doorstep.locale import strings
+
+    t = strings(lang)
+    pdf = pdf_path(fixture_site, lang, "demo")
+    html = page_file(fixture_site, lang, "demo").read_text(encoding="utf-8")
+    assert f"({t('pdf', size=t.size(pdf.stat().st_size))})" in html
+    assert not [p for p in fixture_site.rglob("*.html") if "\ue000" in p.read_text(encoding="utf-8")]

@@ -288,11 +288,12 @@ class Pamphleteer:
 
     def build(self, jobs: list[PamphletJob]) -> dict[Path, int]:
         """Write every job's PDF; return each output's size in bytes."""
-        sizes: dict[Path, int] = {}
-        for job, rendered in zip(jobs, self.render_all(self._render_jobs(jobs))):
-            write_atomic(job.out, rendered.pdf)
-            sizes[job.out] = len(rendered.pdf)
-        return sizes
+        return self.start_build(jobs).finish()
+
+    def start_build(self, jobs: list[PamphletJob]) -> "Build":
+        """Assemble and check every job now (problems raise here), start rendering
+        the ones the cache lacks, and return at once: `finish()` writes the PDFs."""
+        return Build(jobs, self.start(self._render_jobs(jobs)))
 
     def from_cache(self, jobs: list[PamphletJob]) -> tuple[dict[Path, int], list[PamphletJob]]:
         """Write every job the cache holds; return their sizes and the jobs still to render."""
@@ -308,7 +309,12 @@ class Pamphleteer:
         return sizes, pending
 
     def render_all(self, jobs: list["RenderJob"]) -> list[Rendered]:
-        """Every job's document, rendered or from the cache, in the jobs' order.
+        """Every job's document, rendered or from the cache, in the jobs' order."""
+        return self.start(jobs).wait()
+
+    def start(self, jobs: list["RenderJob"]) -> "Batch":
+        """Start rendering what the cache lacks; `wait()` on the result gives
+        every job's document, in the jobs' order.
 
         Documents are assembled (and glyph-checked) first: any problem stops
         everything before the first render. Missing ones render in parallel.
@@ -324,28 +330,11 @@ class Pamphleteer:
                     problems.extend(exc.problems)
         if problems:
             raise DoorstepError(problems)
-        from_cache = done = len(jobs) - len(missing)
         if self.progress:
-            self.progress(done, len(jobs), from_cache)
+            self.progress(len(jobs) - len(missing), len(jobs), len(jobs) - len(missing))
         roots = [str(self.root)]
         calls = self.run(render, [(html, job.base_url, job.files, roots, job.tags) for _, job, html in missing])
-        failures: list[Problem] = []
-        for (i, job, _html), result in zip(missing, calls):
-            try:
-                results[i] = result()
-            except RenderFailure as exc:
-                line = failure_line(job.guide, exc.url) if job.guide else 1
-                failures.append(Problem(job.relpath, line, f"{job.label}: {exc}",
-                                        "use only pictures from the guide's folder and https links"))
-                continue
-            self._store(job, results[i])
-            done += 1
-            if self.progress:
-                self.progress(done, len(jobs), from_cache)
-        if failures:
-            raise DoorstepError(failures)
-        self.last_stats = {"rendered": len(missing), "cached": from_cache}
-        return results
+        return Batch(self, results, [(i, job, call) for (i, job, _html), call in zip(missing, calls)])
 
     def _cached(self, job: "RenderJob") -> Rendered | None:
         pdf = self.cache_dir / job.kind / f"{job.key}.pdf"
@@ -363,6 +352,16 @@ class Pamphleteer:
             write_atomic(folder / f"{job.key}.json", json.dumps(layout, sort_keys=True).encode())
         write_atomic(folder / f"{job.key}.pdf", rendered.pdf)
 
+    def cached_count(self, kind: str = "pamphlets") -> int:
+        folder = self.cache_dir / kind
+        return sum(1 for _ in folder.glob("*.pdf")) if folder.is_dir() else 0
+
+    def prepare(self) -> None:
+        """Start the render processes now: they load WeasyPrint and the fonts
+        while this process goes on (building the site's pages)."""
+        if self.workers > 1:
+            self._get_pool().submit(os.getpid)
+
     def run(self, function: Callable, calls: list[tuple]) -> list[Callable[[], object]]:
         """`function(*args)` for each of `calls`, in the render processes when
         there are several (else here): one result getter per call, in order."""
@@ -375,9 +374,8 @@ class Pamphleteer:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # fork: workers start in milliseconds, WeasyPrint already imported and
-            # fontconfig already pointed at the private folder of pamphlet fonts.
-            init_worker(str(self.cache_dir))
+            # fork: workers start in milliseconds. Each loads WeasyPrint and the
+            # pamphlet fonts itself (start_worker), in parallel with this process.
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("fork"),
                                              initializer=start_worker, initargs=(str(self.cache_dir),))
@@ -387,3 +385,57 @@ class Pamphleteer:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+class Batch:
+    """Documents being rendered: `wait()` gives them all, in the jobs' order."""
+
+    def __init__(self, owner: Pamphleteer, results: list[Rendered | None], pending: list[tuple]):
+        self.owner = owner
+        self.results = results  # what the cache held is here already; None: being rendered
+        self.pending = pending  # (index, RenderJob, result getter)
+
+    def wait(self) -> list[Rendered]:
+        owner, total = self.owner, len(self.results)
+        from_cache = done = total - len(self.pending)
+        failures: list[Problem] = []
+        for i, job, result in self.pending:
+            try:
+                self.results[i] = result()
+            except RenderFailure as exc:
+                line = failure_line(job.guide, exc.url) if job.guide else 1
+                failures.append(Problem(job.relpath, line, f"{job.label}: {exc}",
+                                        "use only pictures from the guide's folder and https links"))
+                continue
+            owner._store(job, self.results[i])
+            done += 1
+            if owner.progress:
+                owner.progress(done, total, from_cache)
+        if failures:
+            raise DoorstepError(failures)
+        owner.last_stats = {"rendered": len(self.pending), "cached": from_cache}
+        return self.results
+
+
+@dataclass
+class Build:
+    """Pamphlets under way (see `Pamphleteer.start_build`)."""
+
+    jobs: list[PamphletJob]
+    batch: Batch
+
+    @property
+    def rendered(self) -> int:
+        return len(self.batch.pending)
+
+    def known(self) -> dict[Path, int]:
+        """Sizes of the pamphlets the cache held (known before any rendering)."""
+        return {job.out: len(r.pdf) for job, r in zip(self.jobs, self.batch.results) if r is not None}
+
+    def finish(self) -> dict[Path, int]:
+        """Wait for the renders, write every PDF; each output's size in bytes."""
+        sizes: dict[Path, int] = {}
+        for job, rendered in zip(self.jobs, self.batch.wait()):
+            write_atomic(job.out, rendered.pdf)
+            sizes[job.out] = len(rendered.pdf)
+        return sizes

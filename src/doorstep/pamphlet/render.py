@@ -77,21 +77,33 @@ def init_worker(cache_dir: str) -> None:
     HTML(string=WARM_UP, base_url=BASE).write_pdf(font_config=_FONT_CONFIG, pdf_tags=True)
 
 
-NATIVE_LIB_RE = re.compile(r"(/\S*/lib(?:pango|harfbuzz|fontconfig|freetype|cairo)[^/\s]*\.so[^/\s]*)")
+TEXT_LIBRARIES = ("pango-1.0", "pangoft2-1.0", "harfbuzz", "harfbuzz-subset", "fontconfig", "freetype")
 
 
 def native_fingerprint() -> str:
     """Identity of the system libraries WeasyPrint draws text with (Pango,
-    HarfBuzz, fontconfig, FreeType): an upgraded shaper re-renders the pamphlets."""
-    import weasyprint.text.ffi  # noqa: F401 (loads the libraries)
+    HarfBuzz, fontconfig, FreeType): an upgraded shaper re-renders the pamphlets.
+    Found through the dynamic loader, without importing WeasyPrint."""
+    import ctypes
+    import ctypes.util
 
     digest = hashlib.sha256()
+    loaded = []
+    for name in TEXT_LIBRARIES:
+        found = ctypes.util.find_library(name)
+        digest.update(f"{name}={found}\n".encode())
+        if found:
+            try:
+                ctypes.CDLL(found)
+                loaded.append(found)
+            except OSError:
+                pass
     try:
         maps = Path("/proc/self/maps").read_text()
-    except OSError:  # not Linux: the library versions WeasyPrint reports
-        digest.update(str(weasyprint.text.ffi.pango.pango_version()).encode())
+    except OSError:  # not Linux: the names the loader gave are all there is
         return digest.hexdigest()
-    for path in sorted({os.path.realpath(m) for m in NATIVE_LIB_RE.findall(maps)}):
+    paths = {os.path.realpath(m) for m in re.findall(r"(/\S+\.so[^/\s]*)", maps)}
+    for path in sorted(p for p in paths if any(Path(p).name.startswith(n.split(".so")[0]) for n in loaded)):
         info = os.stat(path)  # an upgraded package replaces the file: new size or time
         digest.update(f"{Path(path).name}:{info.st_size}:{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()

@@ -106,6 +106,11 @@ def render_on_request(site_path: str) -> str | None:
         return None
 
 
+# Stands for "PDF, 43 KB" in a page written before its pamphlet is rendered
+# (private-use characters: never in a guide, unchanged by escaping).
+SIZE_PENDING = "\ue000doorstep-pdf-size\ue001"
+
+
 class _WarningCounter(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -122,7 +127,9 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self.library: Library | None = None
         self.pamphleteer: Pamphleteer | None = None
         self.final_site_dir: str | None = None
-        self.pdf_sizes: dict[str, int] = {}
+        self.pdf_sizes: dict[str, int | str | None] = {}  # page URL → bytes (SIZE_PENDING: still rendering)
+        self.builds: list = []  # (language, seconds spent so far, Build) of pamphlets being rendered
+        self.sized_later: list[tuple[str, str, str]] = []  # (HTML file, language, page URL) to patch
         self.warnings = _WarningCounter()
         self._config = None
         self._search_js_text: str | None = None
@@ -183,6 +190,11 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self.warnings.count = 0
         logging.getLogger("mkdocs").addHandler(self.warnings)
         _ON_REQUEST.clear()
+        self.builds, self.sized_later = [], []
+        if self.pamphleteer and self.command == "build":
+            expected = sum(len(self.library.languages) for _ in self.library.guides)
+            if self.pamphleteer.cached_count() < expected:  # some must render: start the workers now
+                self.pamphleteer.prepare()
         self._config = config
         if self.command == "build":
             # Build beside the real site and swap at the end, so a failed build
@@ -253,17 +265,44 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             for job in jobs:
                 self.pdf_sizes[job.page_path] = sizes.get(job.out)
         elif jobs:
+            # Started, not awaited: the renders go on while the pages of this and
+            # the next languages are built; the outermost on_post_build collects them.
             started = time.perf_counter()
             try:
-                sizes = self.pamphleteer.build(jobs)
+                build = self.pamphleteer.start_build(jobs)
             except DoorstepError as exc:
                 raise PluginError(str(exc)) from None
-            stats = self.pamphleteer.last_stats
-            log.info(f"Pamphlets ({lang}): {stats['rendered']} rendered, {stats['cached']} from cache "
-                     f"in {time.perf_counter() - started:.2f} s")
+            self.builds.append((lang, time.perf_counter() - started, build))
+            known = build.known()
             for job in jobs:
-                self.pdf_sizes[job.page_path] = sizes[job.out]
+                self.pdf_sizes[job.page_path] = known.get(job.out, SIZE_PENDING)
         return env
+
+    def _finish_pamphlets(self, config) -> None:
+        """Wait for every language's pamphlets; put their sizes into the pages
+        written meanwhile with a placeholder."""
+        waiting = sum(build.rendered for _, _, build in self.builds)
+        if waiting:
+            log.info(f"Pamphlets: {waiting} rendered in {self.pamphleteer.workers} processes; collecting them …")
+        for lang, spent, build in self.builds:
+            started = time.perf_counter()
+            try:
+                sizes = build.finish()
+            except DoorstepError as exc:
+                raise PluginError(str(exc)) from None
+            # The time the build spent on this language's pamphlets: starting them,
+            # then waiting for what was not done yet (renders overlap page building).
+            spent += time.perf_counter() - started
+            log.info(f"Pamphlets ({lang}): {build.rendered} rendered, {len(sizes) - build.rendered} from cache "
+                     f"in {spent:.2f} s")
+            for job in build.jobs:
+                self.pdf_sizes[job.page_path] = sizes[job.out]
+        self.builds = []
+        for html_path, lang, page_url in self.sized_later:
+            label = ui_strings(lang)("pdf", size=ui_strings(lang).size(self.pdf_sizes[page_url]))
+            text = Path(html_path).read_text(encoding="utf-8")
+            write_atomic(Path(html_path), text.replace(SIZE_PENDING, str(escape(label))).encode("utf-8"))
+        self.sized_later = []
 
     def _write_search_index(self, lang, config, files):
         """search/<lang>.json: this language's own guides (no untranslated fallbacks)."""
@@ -312,7 +351,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 sources_lang=guide.lang_of("sources", self.library.default),
                 sources_dir=direction(guide.lang_of("sources", self.library.default)),
                 pdf_name=f"{slug}.pdf" if self.pamphleteer else None,
-                pdf_size=self.pdf_sizes.get(page.url),
+                pdf_label=self._pdf_label(strings, self.pdf_sizes.get(page.url)),
             )
         elif HOME_SRC_RE.match(page.file.src_uri):
             home_prefix = "" if lang == self.library.default else f"{lang}/"
@@ -324,7 +363,15 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         context["doorstep"] = info
         return context
 
+    @staticmethod
+    def _pdf_label(strings, size) -> str | None:
+        if isinstance(size, int):
+            return strings("pdf", size=strings.size(size))
+        return size  # SIZE_PENDING, or None (serve: rendered when opened)
+
     def on_post_page(self, output, page, config):
+        if SIZE_PENDING in output:
+            self.sized_later.append((page.file.abs_dest_path, self._build_lang(config), page.url))
         canonical = page.canonical_url or config.site_url or ""
 
         def absolute(match):
@@ -342,6 +389,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def on_post_build(self, config):
         if not self._is_outermost(config):
             return
+        self._finish_pamphlets(config)
         minify_assets(Path(config.site_dir))
         self._finish(config, success=not (config.strict and self.warnings.count))
 
