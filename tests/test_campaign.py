@@ -286,3 +286,22 @@ def test_a_failed_print_keeps_the_last_pack(tmp_path):
                                              r"on the vi pamphlet — .+", errors[0]), result.stderr
     assert {p.name: p.read_bytes() for p in pack.rglob("*.pdf")} == before
     assert [p.name for p in (project / "dist").iterdir()] == ["test-2025"], "no half-built folder left"
+
+
+def test_print_never_replaces_a_folder_that_is_not_a_pack(tmp_path):
+    project = make_project(tmp_path / "p")
+    path = project / "pamphlets" / "campaigns" / "x.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(GOOD.replace("[vi, en]", "[vi]"), encoding="utf-8")
+    notes = project / "dist" / "test-2025" / "notes.txt"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("the team's own notes", encoding="utf-8")
+    result = run(path, cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "pamphlets/campaigns/x.yml:1: dist/test-2025 exists and is not a print pack")
+    assert notes.read_text(encoding="utf-8") == "the team's own notes"
+    notes.unlink()
+    notes.parent.rmdir()
+    assert run(path, cwd=project).returncode == 0  # a pack it made itself is replaced on the next run
+    assert run(path, cwd=project).returncode == 0

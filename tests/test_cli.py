@@ -188,9 +188,9 @@ def test_check_reports_every_class_of_problem_with_file_and_line(tmp_path):
         ("error", "guides/only-vi/index.md:22", "link '../demo/index.md#khong-co' points to no heading"),
         ("error", "guides/only-vi/index.md:26", "'vneid-gov.com' is not an allowed domain"),
         ("error", "guides/only-vi/index.md:26", "character '⏱'"),
-        ("warning", "guides/demo/index.en.md:1", "English translation may be out of date: index.md has changed "
+        ("warning", "guides/demo/index.en.md:13", "English translation may be out of date: index.md has changed "
                                                   "since this translation was made"),
-        ("warning", "guides/demo/index.fa.md:1", "Persian translation may be out of date: index.md has changed "
+        ("warning", "guides/demo/index.fa.md:10", "Persian translation may be out of date: index.md has changed "
                                                   "since this translation was made"),
         ("warning", "guides/demo/index.md:1", "no Arabic translation"),
     ]

@@ -36,7 +36,7 @@ def test_editing_an_original_makes_exactly_its_translations_stale_and_mark_clear
     result, report = findings(project)
     stale = [p for p in report["problems"] if "out of date" in p["message"]]
     assert [(p["path"], p["line"], p["level"]) for p in stale] == [
-        ("guides/demo/index.en.md", 1, "warning"), ("guides/demo/index.fa.md", 1, "warning")]
+        ("guides/demo/index.en.md", 13, "warning"), ("guides/demo/index.fa.md", 10, "warning")]
     assert "index.md has changed since this translation was made" in stale[0]["message"]
     assert "doorstep mark demo en" in stale[0]["hint"]
     assert result.returncode == 0  # warnings do not fail check…
@@ -134,3 +134,37 @@ def test_a_broken_guide_shows_as_invalid_and_does_not_block_marking_another(tmp_
     assert refused.stderr.startswith("guides/demo/index.fa.md:1: this translation does not pass `doorstep check`")
     assert run("mark", "only-vi", cwd=project).stderr.startswith(
         "guides/only-vi/index.md:1: the original does not pass `doorstep check`")
+
+
+def test_mark_changes_one_line_and_keeps_the_files_own_form(tmp_path):
+    project = make_project(tmp_path / "p")
+    en = project / "guides" / "demo" / "index.en.md"
+    fa = project / "guides" / "demo" / "index.fa.md"
+    edit(project / "guides" / "demo" / "index.md", "## Tìm VNeID", "## Tìm ứng dụng VNeID")
+    # An editor's tools saved one file with a byte-order mark and Windows line endings,
+    # and left the other's value on a line of its own.
+    en.write_bytes(b"\xef\xbb\xbf" + en.read_bytes().replace(b"\n", b"\r\n"))
+    text = fa.read_text(encoding="utf-8")
+    fa.write_text(re.sub(r'translated_from: ("\w+").*', r"translated_from:\n  \1", text), encoding="utf-8")
+    before = {p: p.read_bytes() for p in (en, fa)}
+    assert run("mark", "demo", cwd=project).returncode == 0
+    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["demo"] == {
+        "vi": "original", "en": "up to date", "ar": "missing", "fa": "up to date"}
+    field = re.compile(rb'^(translated_from:.*|\s+"[0-9a-f]{12}")\r?\n$')
+    for path, old in before.items():
+        new = path.read_bytes()
+        assert new.startswith(b"\xef\xbb\xbf") == old.startswith(b"\xef\xbb\xbf")
+        old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+        # Every other line is byte for byte what it was, line endings included.
+        assert [x for x in old_lines if not field.match(x)] == [x for x in new_lines if not field.match(x)]
+        written = [x for x in new_lines if field.match(x)]
+        assert len(written) == 1 and written[0].endswith(b"\r\n") == (path == en)
+    assert len(fa.read_bytes().splitlines()) == len(before[fa].splitlines()) - 1  # the two lines became one
+
+
+def test_a_field_written_twice_is_an_error(tmp_path):
+    project = make_project(tmp_path / "p")
+    edit(project / "guides" / "demo" / "index.en.md", "cost: Free", 'translated_from: "0123456789ab"\ncost: Free')
+    result = run("check", cwd=project)
+    assert result.returncode == 1
+    assert "guides/demo/index.en.md:" in result.stderr and "`translated_from` is written twice" in result.stderr

@@ -226,6 +226,12 @@ def parse_yaml(fm_text: str, relpath: str, first_line: int = 2, what: str = "fro
     if not isinstance(data, dict):
         raise DoorstepError(Problem(relpath, first_line, f"{what} must be a list of 'field: value' lines",
                                     f"see {doc}"))
+    seen: set = set()
+    for key, _value in node.value:  # YAML keeps the last of two equal keys, silently
+        if key.value in seen:
+            raise DoorstepError(Problem(relpath, key.start_mark.line + first_line, f"`{key.value}` is written twice",
+                                        "keep one of the two lines"))
+        seen.add(key.value)
     return data, node
 
 

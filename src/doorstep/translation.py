@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DoorstepError, Problem, rel, warning
 from babel import Locale
-from .model import INHERITED, Guide, Library, read_text, split_front_matter
+from .model import INHERITED, Guide, Library, parse_yaml, read_text, split_front_matter
 from .pamphlet import write_atomic
 
 CURRENT, STALE, UNMARKED, MISSING, ORIGINAL = "up to date", "stale", "never marked", "missing", "original"
@@ -27,7 +26,7 @@ NOT_TRANSLATED = ("translated_from", *INHERITED)
 
 def revision(original: Guide) -> str:
     """The revision of an original's translatable text: 12 hex digits."""
-    fields = original.meta.model_dump(mode="json", exclude=set(NOT_TRANSLATED))
+    fields = original.meta.model_dump(mode="json", exclude=set(NOT_TRANSLATED), exclude_none=True)
     body = "\n".join(line.rstrip() for line in original.body.strip().split("\n"))
     data = json.dumps(fields, sort_keys=True, ensure_ascii=False) + "\0" + body
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:12]
@@ -90,12 +89,10 @@ def problems(library: Library) -> list[Problem]:
                 guide = library.get(row.slug, lang)
                 what = ("index.md has changed since this translation was made" if st == STALE
                         else "this translation was never marked as made from the current index.md")
-                found.append(warning(guide.relpath, 1, f"{name} translation may be out of date: {what}",
+                found.append(warning(guide.relpath, field_line(guide, "translated_from"),
+                                     f"{name} translation may be out of date: {what}",
                                      f"bring it in line with index.md, then run `doorstep mark {row.slug} {lang}`"))
     return found
-
-
-FIELD_RE = re.compile(r"^translated_from:.*$", re.M)
 
 
 def mark(library: Library, slug: str, languages: list[str] | None = None) -> list[Path]:
@@ -132,13 +129,39 @@ def mark(library: Library, slug: str, languages: list[str] | None = None) -> lis
     if problems:
         raise DoorstepError(problems)
     value = f'translated_from: "{revision(original)}"  # written by `doorstep mark`'
-    written = []
-    for guide in guides:
-        text = read_text(guide.path, root)
-        fm_text, body, _ = split_front_matter(text, guide.relpath)
-        fm_text = FIELD_RE.sub(value, fm_text, count=1) if FIELD_RE.search(fm_text) else fm_text + value + "\n"
-        new = f"---\n{fm_text}---\n{body}"
-        if new != text:
-            write_atomic(guide.path, new.encode("utf-8"))
-            written.append(guide.path)
-    return written
+    return [guide.path for guide in guides if set_field(guide, value)]
+
+
+def field_line(guide: Guide, name: str) -> int:
+    """The line of front-matter field `name` in the guide's file (1 if it has none)."""
+    for number, line in enumerate(guide.path.read_text(encoding="utf-8", errors="replace").split("\n")[:guide.body_line], 1):
+        if line.startswith(f"{name}:"):
+            return number
+    return 1
+
+
+def set_field(guide: Guide, line: str) -> bool:
+    """Put `line` in place of the guide's `translated_from` field (or at the end
+    of its front matter), touching nothing else: not the line endings, not a
+    byte-order mark, not the other lines. True if the file changed."""
+    data = guide.path.read_bytes()
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    raw = data[len(bom):].decode("utf-8")
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    lines = raw.split(newline)
+    fm_text, _body, body_line = split_front_matter(read_text(guide.path, guide.path.parent), guide.relpath)
+    _data, node = parse_yaml(fm_text, guide.relpath)
+    field = [(k, v) for k, v in (node.value if node is not None else []) if k.value == "translated_from"]
+    if field:  # its lines, from the key to the end of the value (a value may span lines)
+        key, value = field[0]
+        first = key.start_mark.line + 1
+        last = value.end_mark.line + 1 - (value.end_mark.column == 0 and value.end_mark.line > key.start_mark.line)
+        new_lines = lines[:first] + [line] + lines[last + 1:]
+    else:
+        closing = body_line - 2  # the '---' line
+        new_lines = lines[:closing] + [line] + lines[closing:]
+    new = bom + newline.join(new_lines).encode("utf-8")
+    if new == data:
+        return False
+    write_atomic(guide.path, new)
+    return True

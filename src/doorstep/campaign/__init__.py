@@ -34,9 +34,9 @@ import jinja2
 from markupsafe import Markup
 
 from ..content import render_markdown, shape_body, text_html
-from ..errors import DoorstepError, Problem
+from ..errors import DoorstepError, Problem, rel
 from ..locale import catalogue, direction, strings as ui_strings
-from ..model import Library, load_library
+from ..model import Library, load_library, node_line
 from ..pamphlet import PamphletJob, Pamphleteer, RenderJob, fonts, swap_in, write_atomic
 from ..pamphlet.render import BASE
 from ..project import Settings, read_settings
@@ -291,6 +291,7 @@ class Printer:
             for campaign, temp, result in zip(campaigns, temps, self.pamphleteer.run(assemble, calls)):
                 written = result()
                 final = out / campaign.tag
+                (temp / PACK_MARK).write_text(f"made by doorstep print from {campaign.relpath}\n", encoding="utf-8")
                 swap_in(temp, final)
                 packs.append(Pack(campaign, final, written, self._pack(campaign.spec, bodies)["sheets"]))
                 if len(campaigns) > 10 and len(packs) % 10 == 0 and len(packs) < len(campaigns):
@@ -365,6 +366,22 @@ def _misfit(campaign: CampaignFile, anchors: dict, pages: int) -> Problem | None
     return None
 
 
+PACK_MARK = ".doorstep-pack"  # in every pack: a folder without it is never replaced
+
+
+def check_targets(campaigns: list[CampaignFile], out: Path, root: Path) -> None:
+    """A pack replaces out/<tag>/ only if that folder is an earlier pack."""
+    problems = []
+    for campaign in campaigns:
+        target = out / campaign.tag
+        if target.exists() and not (target / PACK_MARK).is_file():
+            problems.append(Problem(campaign.relpath, node_line(campaign.node, ("campaign",), 1),
+                                    f"{rel(target, root)} exists and is not a print pack: it would be replaced",
+                                    "move that folder away, or print somewhere else with --out"))
+    if problems:
+        raise DoorstepError(problems)
+
+
 def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None, shard: tuple[int, int] = (1, 1),
                     workers: int = 0, say: Callable[[str], None] | None = None) -> list[Pack]:
     """Print the campaigns named by `args` (files, or folders of *.yml) into
@@ -383,6 +400,8 @@ def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None
     if not mine:
         say(f"shard {shard[0]}/{shard[1]}: no campaign files to print")
         return []
+    out = Path(out) if out else settings.root / "dist"
+    check_targets(mine, out, settings.root)
     printer = Printer(settings, library, workers, say)
     try:
         units = sorted({(slug, lang, c.spec.paper) for c in mine for slug in c.spec.guides for lang in c.spec.languages})
@@ -390,6 +409,6 @@ def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None
         teams = printer.teams(mine, bodies)
         communes = printer.communes(mine, bodies, teams)
         prints = printer.prints(mine, bodies)
-        return printer.packs(mine, bodies, teams, prints, communes, Path(out) if out else settings.root / "dist")
+        return printer.packs(mine, bodies, teams, prints, communes, out)
     finally:
         printer.close()
