@@ -6,6 +6,11 @@ import remarkLintFrontmatterSchema from "remark-lint-frontmatter-schema";
 export default {
   plugins: [
     remarkFrontmatter,
-    [remarkLintFrontmatterSchema, { schemas: { "./schemas/guide.schema.json": ["./guides/**/*.md"] } }],
+    [remarkLintFrontmatterSchema, {
+      schemas: {
+        "./schemas/guide.schema.json": ["./guides/*/index.md"],
+        "./schemas/translation.schema.json": ["./guides/*/index.*.md"],
+      },
+    }],
   ],
 };

@@ -10,7 +10,7 @@ import pytest
 from doorstep.editor import SCHEMA_PATH, SNIPPETS_PATH, guide_schema, rendered
 from doorstep.model import GuideMeta, parse_yaml, read_text, split_front_matter
 
-from conftest import REPO, bundled_guides
+from conftest import REPO, bundled_guides, make_project
 from test_cli import run
 
 
@@ -26,12 +26,23 @@ def test_committed_editor_files_match_the_schema():
 
 
 def test_schema_accepts_every_bundled_guide_file():
-    validator = jsonschema.Draft7Validator(guide_schema())
     files = [p for slug in bundled_guides() for p in (REPO / "guides" / slug).glob("index*.md")]
     assert len(files) >= 36
     for path in files:
-        errors = [e.message for e in validator.iter_errors(front_matter(path))]
+        schema = guide_schema(translation=path.name != "index.md")
+        errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(front_matter(path))]
         assert errors == [], f"{path}: {errors}"
+
+
+def test_original_schema_wants_what_translations_inherit():
+    data = front_matter(REPO / "guides" / "vneid" / "index.md")
+    del data["sources"]
+    assert any("'sources' is a required property" in e.message
+               for e in jsonschema.Draft7Validator(guide_schema()).iter_errors(data))
+    data = front_matter(REPO / "guides" / "vneid" / "index.md")
+    data["translated_from"] = "0123456789ab"
+    assert list(jsonschema.Draft7Validator(guide_schema()).iter_errors(data))
+    assert not list(jsonschema.Draft7Validator(guide_schema(translation=True)).iter_errors(data))
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -59,12 +70,21 @@ def test_snippets_offer_every_field_an_editor_writes():
     assert "sources:" not in translation and "title:" in translation
 
 
-def test_schema_command_writes_the_files(tmp_path):
-    (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
-    result = run("schema", "-f", str(tmp_path / "mkdocs.yml"), cwd=tmp_path)
+def test_schema_command_writes_the_files_and_keeps_other_settings(tmp_path):
+    from doorstep.editor import SETTINGS_PATH
+
+    project = make_project(tmp_path / "p")
+    (project / ".vscode").mkdir()
+    (project / SETTINGS_PATH).write_text('{"editor.formatOnSave": true}', encoding="utf-8")
+    result = run("schema", cwd=project)
     assert result.returncode == 0, result.stderr
-    assert json.loads((tmp_path / SCHEMA_PATH).read_text(encoding="utf-8"))["additionalProperties"] is False
-    assert (tmp_path / SNIPPETS_PATH).is_file()
+    assert json.loads((project / SCHEMA_PATH).read_text(encoding="utf-8"))["additionalProperties"] is False
+    assert (project / SNIPPETS_PATH).is_file()
+    settings = json.loads((project / SETTINGS_PATH).read_text(encoding="utf-8"))
+    assert settings["editor.formatOnSave"] is True and "./schemas/campaign.schema.json" in settings["yaml.schemas"]
+    missing = run("schema", "-f", str(tmp_path / "nowhere" / "mkdocs.yml"), cwd=tmp_path)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "file not found" in missing.stderr
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_campaign_schema_accepts_the_examples_and_rejects_a_bad_tag():

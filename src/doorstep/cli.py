@@ -60,7 +60,8 @@ def build(config_file: str, site_dir: str | None) -> None:
 @click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 def serve(config_file: str, dev_addr: str) -> None:
-    """Preview the site with live reload. Pamphlets come from the cache; only changed ones are rendered."""
+    """Preview the site with live reload. Pamphlets come from the cache; one the
+    cache lacks is rendered when you open it ("Print this guide")."""
     _mkdocs(["serve", "-f", config_file, "-a", dev_addr])
 
 
@@ -177,15 +178,23 @@ def mark(slug: str, languages: tuple[str, ...], config_file: str) -> None:
 @main.command()
 @CONFIG
 def schema(config_file: str) -> None:
-    """Write the editor files made from the front-matter schema:
-    schemas/guide.schema.json (JSON Schema) and .vscode/doorstep.code-snippets.
+    """Write the editor files made from doorstep's schemas, beside mkdocs.yml:
+    schemas/guide.schema.json and schemas/campaign.schema.json (JSON Schema),
+    .vscode/doorstep.code-snippets, and the campaign files' entry in
+    .vscode/settings.json (other settings there are kept).
 
     See docs/editor-setup.md for using them in VS Code.
     """
     from .editor import write_editor_files
+    from .errors import DoorstepError
+    from .project import read_settings
 
-    root = Path(config_file).resolve().parent
-    for path in write_editor_files(root):
+    try:
+        root = read_settings(Path(config_file)).root.resolve()
+        written = write_editor_files(root)
+    except DoorstepError as exc:
+        _fail(exc)
+    for path in written:
         click.echo(f"wrote {path.relative_to(root).as_posix()}")
 
 

@@ -8,22 +8,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .model import INHERITED, SLUG_RE, TASKS, GuideMeta
+from .errors import DoorstepError, Problem
+from .model import INHERITED, REQUIRED_IN_DEFAULT, SLUG_RE, TASKS, GuideMeta
 from .pamphlet import write_atomic
 from .scaffold import WRITTEN_BY_DOORSTEP
 
 SCHEMA_PATH = "schemas/guide.schema.json"
+TRANSLATION_SCHEMA_PATH = "schemas/translation.schema.json"
 CAMPAIGN_SCHEMA_PATH = "schemas/campaign.schema.json"
 SNIPPETS_PATH = ".vscode/doorstep.code-snippets"
 SETTINGS_PATH = ".vscode/settings.json"
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 
 
-def guide_schema() -> dict:
-    """JSON Schema (draft-07, what VS Code's validators read) of a guide's front matter."""
-    return _for_editors(GuideMeta.model_json_schema(), "doorstep guide front matter",
-                        "The facts of one guide in one language: guides/<slug>/index.md "
-                        "(the original) or index.<lang>.md (a translation).")
+def guide_schema(translation: bool = False) -> dict:
+    """JSON Schema (draft-07, what VS Code's validators read) of the front matter
+    of an original (guides/<slug>/index.md) or of a translation (index.<lang>.md)."""
+    if translation:
+        return _for_editors(GuideMeta.model_json_schema(), "doorstep translation front matter",
+                            "The facts of a guide in a translation: guides/<slug>/index.<lang>.md. "
+                            f"{', '.join(INHERITED)} are taken from index.md unless written here.")
+    schema = _for_editors(GuideMeta.model_json_schema(), "doorstep guide front matter",
+                          "The facts of a guide in its original language: guides/<slug>/index.md.")
+    schema["required"] = [*schema["required"], *REQUIRED_IN_DEFAULT]
+    schema["not"] = {"required": list(WRITTEN_BY_DOORSTEP)}  # only translations record a revision
+    return schema
 
 
 def campaign_schema() -> dict:
@@ -94,14 +103,30 @@ def snippets() -> dict:
 def rendered() -> dict[str, str]:
     """Each editor file's path (relative to the project) and its text."""
     settings = {"yaml.schemas": {f"./{CAMPAIGN_SCHEMA_PATH}": "pamphlets/campaigns/*.yml"}}
-    files = {SCHEMA_PATH: guide_schema(), CAMPAIGN_SCHEMA_PATH: campaign_schema(), SNIPPETS_PATH: snippets(),
+    files = {SCHEMA_PATH: guide_schema(), TRANSLATION_SCHEMA_PATH: guide_schema(translation=True),
+             CAMPAIGN_SCHEMA_PATH: campaign_schema(), SNIPPETS_PATH: snippets(),
              SETTINGS_PATH: settings}
     return {path: json.dumps(data, indent=2, ensure_ascii=False) + "\n" for path, data in files.items()}
 
 
 def write_editor_files(root: Path) -> list[Path]:
+    """Write the editor files under `root`. An existing .vscode/settings.json
+    keeps its own settings: only the doorstep entry of `yaml.schemas` changes."""
     written = []
     for rel, text in rendered().items():
-        write_atomic(root / rel, text.encode("utf-8"))
-        written.append(root / rel)
+        path = root / rel
+        if rel == SETTINGS_PATH and path.is_file():
+            try:
+                current = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                raise DoorstepError(Problem(rel, 1, "not plain JSON (comments?), so doorstep cannot add its setting",
+                                            f'add "yaml.schemas": {{"./{CAMPAIGN_SCHEMA_PATH}": '
+                                            '"pamphlets/campaigns/*.yml"} to it yourself')) from None
+            ours = json.loads(text)
+            if not isinstance(current, dict):
+                current = {}
+            current["yaml.schemas"] = {**current.get("yaml.schemas", {}), **ours["yaml.schemas"]}
+            text = json.dumps(current, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(path, text.encode("utf-8"))
+        written.append(path)
     return written

@@ -505,10 +505,17 @@ def check_anchors(anchors: list[Anchor], root: Path) -> list[Problem]:
     for anchor in anchors:
         if anchor.target not in known:
             try:
-                _, body, _ = split_front_matter(read_text(anchor.target, root), anchor.relpath)
-            except DoorstepError:  # reported for that file itself
-                body = read_text(anchor.target, root)
+                text = read_text(anchor.target, root)
+            except DoorstepError:  # not UTF-8: reported for that file itself
+                known[anchor.target] = None
+                continue
+            try:
+                _, body, _ = split_front_matter(text, anchor.relpath)
+            except DoorstepError:  # no front matter: a plain page
+                body = text
             known[anchor.target] = heading_ids(body)
+        if known[anchor.target] is None:
+            continue
         if anchor.id not in known[anchor.target]:
             choices = ", ".join(f"#{i}" for i in sorted(known[anchor.target])) or "none"
             problems.append(Problem(anchor.relpath, anchor.line, f"link '{anchor.href}' points to no heading",

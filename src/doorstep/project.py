@@ -40,7 +40,7 @@ class Settings:
     allowed_domains: list[str]
     site_url: str = ""
     markdown_extensions: list = field(default_factory=list)  # as written in mkdocs.yml
-    doorstep: dict = field(default_factory=dict)  # the doorstep plugin's options, as written
+    doorstep: dict = field(default_factory=dict)  # the doorstep plugin's options, checked, with their defaults
 
 
 def read_settings(config_file: Path) -> Settings:
@@ -76,9 +76,31 @@ def read_settings(config_file: Path) -> Settings:
     site_url = str(config.get("site_url") or "")
     if site_url and not site_url.endswith("/"):
         site_url += "/"  # as MkDocs does
-    allowed = [d.lower() for d in options.get("allowed_domains") or []]
+    options = plugin_options(options, config_file)
+    allowed = [d.lower() for d in options["allowed_domains"]]
     return Settings(root, docs_dir, languages, default, allowed, site_url, list(config.get("markdown_extensions") or []),
                     options)
+
+
+def plugin_options(options, config_file: Path) -> dict:
+    """The doorstep plugin's options, checked by the plugin's own schema, with defaults."""
+    from .site.config import DoorstepConfig
+
+    if not isinstance(options, dict):
+        raise DoorstepError(Problem(str(config_file), 1, "plugins → doorstep must hold 'option: value' lines",
+                                    "see docs/how-it-works.md"))
+    checked = DoorstepConfig(config_file_path=str(config_file))
+    checked.load_dict(options)
+    errors, _warnings = checked.validate()
+    if errors:
+        lines = config_file.read_text(encoding="utf-8").split("\n")
+        problems = []
+        for key, error in errors:
+            line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith(f"{key}:")), 1)
+            problems.append(Problem(str(config_file), line, f"plugins → doorstep → {key}: {error}",
+                                    "fix the option (docs/how-it-works.md lists them)"))
+        raise DoorstepError(problems)
+    return dict(checked)
 
 
 def load_project(config_file: Path) -> Library:

@@ -75,10 +75,7 @@ def shard_of(items: list, shard: tuple[int, int]) -> list:
     return sorted(items)[index - 1::count]
 
 
-def _option(settings: Settings, name: str):
-    from ..site.config import DoorstepConfig
-
-    return settings.doorstep.get(name, getattr(DoorstepConfig, name).default)
+CAMPAIGN_TEMPLATES = ("campaign.css", "commune.html", "team-sheet.html")
 
 
 class Printer:
@@ -90,11 +87,16 @@ class Printer:
         self.library = library
         self.say = say or (lambda message: None)
         root = settings.root
-        self.pamphleteer = Pamphleteer(template_dir=root / _option(settings, "pamphlet_dir"),
-                                       cache_dir=root / _option(settings, "cache_dir"), root=root,
-                                       workers=workers or _option(settings, "workers"),
-                                       qr_level=_option(settings, "qr_error_correction"))
+        options = settings.doorstep
+        self.pamphleteer = Pamphleteer(template_dir=root / options["pamphlet_dir"],
+                                       cache_dir=root / options["cache_dir"], root=root,
+                                       workers=workers or options["workers"],
+                                       qr_level=options["qr_error_correction"])
         self.templates = self.pamphleteer.template_dir
+        for name in CAMPAIGN_TEMPLATES:
+            if not (self.templates / name).is_file():
+                raise DoorstepError(Problem(rel(self.templates / name, root), 1, "campaign template missing",
+                                            "copy it from the doorstep repository's pamphlets/ folder"))
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.templates)),
                                       autoescape=True, undefined=jinja2.StrictUndefined)
         self.env.filters["text"] = text_html
