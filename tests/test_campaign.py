@@ -305,3 +305,29 @@ def test_print_never_replaces_a_folder_that_is_not_a_pack(tmp_path):
     notes.parent.rmdir()
     assert run(path, cwd=project).returncode == 0  # a pack it made itself is replaced on the next run
     assert run(path, cwd=project).returncode == 0
+
+
+def test_print_warns_about_untranslated_and_stale_guides(tmp_path):
+    project = make_project(tmp_path / "p")
+    path = project / "pamphlets" / "campaigns" / "x.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(GOOD.replace("[vi, en]", "[vi, en, fa]"), encoding="utf-8")
+    original = project / "guides" / "demo" / "index.md"
+    original.write_text(original.read_text(encoding="utf-8").replace("## Tìm VNeID", "## Tìm ứng dụng VNeID"),
+                        encoding="utf-8")
+    result = run(path, cwd=project)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert warnings == [
+        # The tests' site_url is the placeholder; a real deployment sets DOORSTEP_SITE_URL.
+        "mkdocs.yml:1: warning: site_url is the placeholder https://doorstep.example.org/: the QR codes will open "
+        "nothing — set DOORSTEP_SITE_URL (or site_url) to the site's real address",
+        "pamphlets/campaigns/x.yml:10: warning: the English translation of 'demo' may be out of date "
+        "(its pamphlet says so) — update it, then `doorstep mark demo en`",
+        "pamphlets/campaigns/x.yml:10: warning: 'only-vi' has no English translation: its en pamphlet prints the "
+        "original text — translate it, or leave 'en' out (see docs/translating.md)",
+        "pamphlets/campaigns/x.yml:10: warning: the Persian translation of 'demo' may be out of date "
+        "(its pamphlet says so) — update it, then `doorstep mark demo fa`",
+        "pamphlets/campaigns/x.yml:10: warning: 'only-vi' has no Persian translation: its fa pamphlet prints the "
+        "original text — translate it, or leave 'fa' out (see docs/translating.md)",
+    ]

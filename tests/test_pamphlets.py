@@ -206,3 +206,14 @@ def test_page_states_its_pamphlets_real_size_after_a_cold_build(fixture_site, la
     html = page_file(fixture_site, lang, "demo").read_text(encoding="utf-8")
     assert f"({t('pdf', size=t.size(pdf.stat().st_size))})" in html
     assert not [p for p in fixture_site.rglob("*.html") if "\ue000" in p.read_text(encoding="utf-8")]
+
+
+def test_links_in_a_pamphlet_open_the_site_not_the_renderers_address(fixture_site):
+    uris = []
+    for page in pypdf.PdfReader(pdf_path(fixture_site, "vi", "only-vi")).pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                uris.append(action["/URI"])
+    assert page_url("vi", "demo") in uris, uris  # the link to another guide
+    assert not [u for u in uris if "pamphlet.invalid" in u or not u.startswith("https://")], uris

@@ -35,8 +35,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False),
-              help="The site's mkdocs.yml.")
+@CONFIG
 @click.option("-d", "--site-dir", default=None, help="Where to write the site (default: site_dir of mkdocs.yml).")
 def build(config_file: str, site_dir: str | None) -> None:
     """Build the site and every pamphlet into site/.
@@ -57,7 +56,7 @@ def build(config_file: str, site_dir: str | None) -> None:
 
 
 @main.command()
-@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
+@CONFIG
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 def serve(config_file: str, dev_addr: str) -> None:
     """Preview the site with live reload. Pamphlets come from the cache; one the
@@ -222,13 +221,14 @@ def new(slug: str, config_file: str) -> None:
 
 @main.command(name="print")
 @click.argument("campaigns", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False))
+@CONFIG
 @click.option("-o", "--out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the packs, one <campaign tag>/ each (default: dist/ beside mkdocs.yml).")
 @click.option("--shard", default="1/1", show_default=True,
               help="Print only shard i of n: every n-th campaign file, sorted by path, from the i-th "
                    "(for a CI matrix of n machines).")
-@click.option("-j", "--workers", default=0, show_default=True, help="Rendering processes; 0: one per CPU core.")
+@click.option("-j", "--workers", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Rendering processes; 0: one per CPU core.")
 def print_(campaigns: tuple[Path, ...], config_file: str, out: Path | None, shard: str, workers: int) -> None:
     """Print the packs of door-to-door CAMPAIGNS (campaign .yml files, or folders of them).
 
@@ -251,9 +251,7 @@ def print_(campaigns: tuple[Path, ...], config_file: str, out: Path | None, shar
     try:
         packs = print_campaigns(list(campaigns), Path(config_file), out, (int(index), int(count)), workers, say)
     except DoorstepError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+        _fail(exc)
     for pack in packs:
         pamphlets = len(pack.files) - 2
         click.echo(f"{pack.folder}/: {pamphlets} pamphlets, {pack.files[-2]} ({pack.sheets} sheets a set), "

@@ -28,19 +28,19 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from ..content import render_markdown, shape_body, text_html
-from ..errors import DoorstepError, Problem, rel
+from ..errors import DoorstepError, Problem, rel, warning
 from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Library, load_library, node_line
 from ..pamphlet import PamphletJob, Pamphleteer, RenderJob, fonts, swap_in, write_atomic
 from ..pamphlet.render import BASE
 from ..project import Settings, read_settings
-from ..translation import is_behind
+from ..translation import is_behind, language_name
 from .model import CampaignFile, campaign_paths, load_campaigns
 
 __all__ = ["print_campaigns", "shard_of", "page_url", "Pack", "Printer"]
@@ -371,6 +371,30 @@ def _misfit(campaign: CampaignFile, anchors: dict, pages: int) -> Problem | None
 PACK_MARK = ".doorstep-pack"  # in every pack: a folder without it is never replaced
 
 
+def print_warnings(campaigns: list[CampaignFile], library: Library, settings: Settings) -> list[Problem]:
+    """What prints, but maybe not as the team expects: untranslated or stale
+    guides, and QR codes to the placeholder address."""
+    found = []
+    host = urlsplit(settings.site_url).hostname or ""
+    if host == "example.org" or host.endswith((".example.org", ".example.com", ".invalid")):
+        found.append(warning(rel(settings.root / "mkdocs.yml", settings.root), 1,
+                             f"site_url is the placeholder {settings.site_url}: the QR codes will open nothing",
+                             "set DOORSTEP_SITE_URL (or site_url) to the site's real address"))
+    for campaign in campaigns:
+        line = node_line(campaign.node, ("languages",), 1)
+        for lang in campaign.spec.languages:
+            for slug in campaign.spec.guides:
+                name = language_name(lang)
+                if library.resolve(slug, lang).lang != lang:
+                    found.append(warning(campaign.relpath, line, f"'{slug}' has no {name} translation: its {lang} "
+                                         "pamphlet prints the original text", "translate it, or leave "
+                                         f"'{lang}' out (see docs/translating.md)"))
+                elif is_behind(library, slug, lang):
+                    found.append(warning(campaign.relpath, line, f"the {name} translation of '{slug}' may be out of "
+                                         "date (its pamphlet says so)", f"update it, then `doorstep mark {slug} {lang}`"))
+    return found
+
+
 def check_targets(campaigns: list[CampaignFile], out: Path, root: Path) -> None:
     """A pack replaces out/<tag>/ only if that folder is an earlier pack."""
     problems = []
@@ -404,6 +428,8 @@ def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None
         return []
     out = Path(out) if out else settings.root / "dist"
     check_targets(mine, out, settings.root)
+    for problem in print_warnings(mine, library, settings):
+        say(str(problem))
     printer = Printer(settings, library, workers, say)
     try:
         units = sorted({(slug, lang, c.spec.paper) for c in mine for slug in c.spec.guides for lang in c.spec.languages})

@@ -121,6 +121,21 @@ def print_links(content: str) -> str:
     return LINK_RE.sub(spell, content)
 
 
+RELATIVE_HREF_RE = re.compile(r'(<a\s[^>]*href=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)([^"]*)"')
+MD_PAGE_RE = re.compile(r"(^|/)index(\.[A-Za-z_-]+)?\.md(?=$|#)")
+
+
+def site_links(content: str, page_url: str) -> str:
+    """Links to other guides as the site's own addresses (a PDF reader opens
+    them; paper shows their text only). A Markdown file link (../x/index.md)
+    becomes its page's folder."""
+    def absolute(match: re.Match) -> str:
+        href = MD_PAGE_RE.sub(lambda m: m.group(1), htmllib.unescape(match.group(2)))
+        return f'{match.group(1)}{htmllib.escape(urljoin(page_url, href))}"'
+
+    return RELATIVE_HREF_RE.sub(absolute, content)
+
+
 STEP_RE = re.compile(r'(<li class="ds-step">)(.*?)(</li>)', re.S)
 IMG_PARA_RE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
 
@@ -225,7 +240,7 @@ class Pamphleteer:
             t=strings,
             guide=job.guide,
             meta=job.guide.meta,
-            content=Markup(steps_for_paper(print_links(job.content))),
+            content=Markup(steps_for_paper(site_links(print_links(job.content), job.url))),
             content_lang=content_lang,
             content_dir=direction(content_lang),
             qr=None if campaign else Markup(qr_svg(job.url, self.qr_level)[0]),
