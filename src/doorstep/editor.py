@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import DoorstepError, Problem
 from .model import INHERITED, REQUIRED_IN_DEFAULT, SLUG_RE, TASKS, GuideMeta
-from .pamphlet import write_atomic
+from .files import write_atomic
 from .scaffold import WRITTEN_BY_DOORSTEP
 
 SCHEMA_PATH = "schemas/guide.schema.json"

@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import DoorstepError, Problem, rel, warning
 from babel import Locale
 from .model import INHERITED, Guide, Library, parse_yaml, read_text, split_front_matter
-from .pamphlet import write_atomic
+from .files import write_atomic
 
 CURRENT, STALE, UNMARKED, MISSING, ORIGINAL = "up to date", "stale", "never marked", "missing", "original"
 INVALID = "invalid"  # the file is there but does not pass `doorstep check`

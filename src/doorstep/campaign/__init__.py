@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-import jinja2
 from markupsafe import Markup
 
-from ..content import render_markdown, shape_body, text_html
+from ..content import render_markdown, shape_body
 from ..errors import DoorstepError, Problem, rel, warning
 from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Library, load_library, node_line
-from ..pamphlet import PamphletJob, Pamphleteer, RenderJob, fonts, swap_in, write_atomic
+from ..files import swap_in, write_atomic
+from ..pamphlet import PamphletJob, Pamphleteer, RenderJob, fonts, guide_job
 from ..pamphlet.render import BASE
 from ..project import Settings, read_settings
 from ..translation import is_behind, language_name
@@ -97,9 +97,7 @@ class Printer:
             if not (self.templates / name).is_file():
                 raise DoorstepError(Problem(rel(self.templates / name, root), 1, "campaign template missing",
                                             "copy it from the doorstep repository's pamphlets/ folder"))
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.templates)),
-                                      autoescape=True, undefined=jinja2.StrictUndefined)
-        self.env.filters["text"] = text_html
+        self.env = self.pamphleteer.env  # the same templates folder, filters and rules
 
     def close(self) -> None:
         self.pamphleteer.close()
@@ -116,14 +114,12 @@ class Printer:
 
     def pamphlet_job(self, slug: str, lang: str) -> PamphletJob:
         """The pamphlet of `slug` at `lang`'s URL, made from the guide as the site makes its page."""
-        guide = self.library.resolve(slug, lang)
+        guide = self.library.resolve(slug, lang)  # its pictures and body
         path = page_path(self.library.default, lang, slug)
         files = {path + p.name: str(p) for p in sorted(guide.path.parent.iterdir()) if p.is_file() and p.suffix != ".md"}
         content = shape_body(render_markdown(guide.body, self.settings.markdown_extensions), guide.lang)
-        original = self._url(self.library.default, slug)
-        return PamphletJob(guide=guide, lang=lang, url=self._url(lang, slug), content=content, page_path=path,
-                           out=None, files=files, fallback_url=original if guide.lang != lang else None,
-                           stale_url=original if is_behind(self.library, slug, lang) else None)
+        return guide_job(self.library, slug, lang, self._url(lang, slug), content, path, None, files,
+                         self._url(self.library.default, slug))
 
     def bodies(self, units: list[tuple[str, str, str]]) -> dict[tuple, "Body"]:
         """(slug, lang, paper) → its rendered campaign body, each rendered once."""

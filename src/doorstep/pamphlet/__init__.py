@@ -14,7 +14,6 @@ import html as htmllib
 import multiprocessing
 import os
 import re
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -28,8 +27,10 @@ from markupsafe import Markup
 
 from ..content import text_html
 from ..errors import DoorstepError, Problem
+from ..files import swap_in, write_atomic  # noqa: F401 (part of this module's interface)
 from ..locale import catalogue, direction, strings as ui_strings
-from ..model import Guide
+from ..model import Guide, Library
+from ..translation import is_behind
 from . import fonts
 from .qr import qr_svg
 from .render import BASE, RenderFailure, Rendered, init_worker, native_fingerprint, render, start_worker
@@ -54,6 +55,16 @@ class PamphletJob:
     stale_url: str | None = None  # the original's page, set when the translation may be behind it
 
 
+def guide_job(library: Library, slug: str, lang: str, url: str, content: str, page_path: str, out: Path | None,
+              files: dict[str, str], original_url: str) -> PamphletJob:
+    """The pamphlet of guide `slug` at `lang`'s page (`url`): its translation or
+    the original, with the notice it needs (untranslated, or maybe out of date)."""
+    guide = library.resolve(slug, lang)
+    return PamphletJob(guide=guide, lang=lang, url=url, content=content, page_path=page_path, out=out, files=files,
+                       fallback_url=original_url if guide.lang != lang else None,
+                       stale_url=original_url if is_behind(library, slug, lang) else None)
+
+
 @dataclass
 class RenderJob:
     """One document to render, from the cache when it can."""
@@ -76,31 +87,6 @@ def short_url(url: str) -> str:
     if parts.query:
         text += "?" + parts.query
     return text
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def swap_in(new: Path, final: Path) -> None:
-    """Put the finished folder `new` (built beside `final`) in `final`'s place,
-    so that `final` is always either the old folder or the whole new one."""
-    os.chmod(new, 0o755)
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}-old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(new, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 LINK_RE = re.compile(r'<a\s[^>]*href="(https?://[^"]+)"[^>]*>(.*?)</a>', re.S)
@@ -215,9 +201,9 @@ class Pamphleteer:
             if not (self.template_dir / name).is_file():
                 raise DoorstepError(Problem(str(self.template_dir / name), 1, "pamphlet template missing",
                                             "restore it from the doorstep repository or set pamphlet_dir"))
-        self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.template_dir)),
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.template_dir)),
                                        autoescape=True, undefined=jinja2.StrictUndefined)
-        self._env.filters["text"] = text_html
+        self.env.filters["text"] = text_html
         fonts.activate(self.cache_dir)
         libraries = [f"{name}={version(name)}" for name in ("weasyprint", "pydyf", "tinycss2", "fonttools", "qrcode",
                                                              "babel", "jinja2")]
@@ -234,7 +220,7 @@ class Pamphleteer:
         strings = ui_strings(job.lang)
         content_lang = job.guide.lang
         css = (self.template_dir / "pamphlet.css").read_text(encoding="utf-8")
-        return self._env.get_template("pamphlet.html").render(
+        return self.env.get_template("pamphlet.html").render(
             lang=job.lang,
             dir=strings.dir,
             t=strings,

@@ -28,7 +28,8 @@ from ..content import shape_body, text_html
 from ..errors import DoorstepError
 from ..locale import direction, strings as ui_strings
 from ..model import Library, load_library
-from ..pamphlet import PamphletJob, Pamphleteer, swap_in, write_atomic
+from ..files import swap_in, write_atomic
+from ..pamphlet import PamphletJob, Pamphleteer, guide_job
 from ..translation import is_behind
 from . import search
 from .config import DoorstepConfig
@@ -245,18 +246,14 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             slug = self._guide_of(page) if page else None
             if slug is None:
                 continue
-            guide = self.library.resolve(slug, lang)
             assets = {
                 f.dest_uri: f.abs_src_path
                 for f in files
                 if f.src_uri.startswith(f"{slug}/") and not f.src_uri.endswith(".md") and f.abs_src_path
             }
             out = Path(config.site_dir) / Path(file.dest_uri).parent / f"{slug}.pdf"
-            original = urljoin(config.site_url or "", f"{slug}/")
-            jobs.append(PamphletJob(guide=guide, lang=lang, url=page.canonical_url, content=page.content,
-                                    page_path=page.url, out=out, files=assets,
-                                    fallback_url=original if guide.lang != lang else None,
-                                    stale_url=original if is_behind(self.library, slug, lang) else None))
+            jobs.append(guide_job(self.library, slug, lang, page.canonical_url, page.content, page.url, out, assets,
+                                  urljoin(config.site_url or "", f"{slug}/")))
         if jobs and self.command == "serve":
             sizes, pending = self.pamphleteer.from_cache(jobs)
             for job in pending:
