@@ -26,6 +26,13 @@ NOT_TRANSLATED = ("translated_from", *INHERITED)
 
 def revision(original: Guide) -> str:
     """The revision of an original's translatable text: 12 hex digits."""
+    cached = original.__dict__.get("_revision")  # a Guide is read once and never changes
+    if cached is None:
+        cached = original.__dict__["_revision"] = _revision(original)
+    return cached
+
+
+def _revision(original: Guide) -> str:
     fields = original.meta.model_dump(mode="json", exclude=set(NOT_TRANSLATED), exclude_none=True)
     body = "\n".join(line.rstrip() for line in original.body.strip().split("\n"))
     data = json.dumps(fields, sort_keys=True, ensure_ascii=False) + "\0" + body

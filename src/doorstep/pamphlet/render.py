@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,35 +76,27 @@ def init_worker(cache_dir: str) -> None:
     HTML(string=WARM_UP, base_url=BASE).write_pdf(font_config=_FONT_CONFIG, pdf_tags=True)
 
 
-TEXT_LIBRARIES = ("pango-1.0", "pangoft2-1.0", "harfbuzz", "harfbuzz-subset", "fontconfig", "freetype")
+TEXT_LIBRARIES = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0", "libharfbuzz-subset.so.0",
+                  "libfontconfig.so.1", "libfreetype.so.6")  # as WeasyPrint opens them on Linux
 
 
 def native_fingerprint() -> str:
     """Identity of the system libraries WeasyPrint draws text with (Pango,
     HarfBuzz, fontconfig, FreeType): an upgraded shaper re-renders the pamphlets.
-    Found through the dynamic loader, without importing WeasyPrint."""
-    import ctypes
-    import ctypes.util
+    Looked up in the system's library folders: no loading, no WeasyPrint."""
+    import sysconfig
 
+    arch = sysconfig.get_config_var("MULTIARCH") or ""
+    folders = [Path(p) for p in (f"/usr/lib/{arch}", f"/lib/{arch}", "/usr/lib", "/lib", "/usr/local/lib") if p]
     digest = hashlib.sha256()
-    loaded = []
     for name in TEXT_LIBRARIES:
-        found = ctypes.util.find_library(name)
-        digest.update(f"{name}={found}\n".encode())
-        if found:
-            try:
-                ctypes.CDLL(found)
-                loaded.append(found)
-            except OSError:
-                pass
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:  # not Linux: the names the loader gave are all there is
-        return digest.hexdigest()
-    paths = {os.path.realpath(m) for m in re.findall(r"(/\S+\.so[^/\s]*)", maps)}
-    for path in sorted(p for p in paths if any(Path(p).name.startswith(n.split(".so")[0]) for n in loaded)):
-        info = os.stat(path)  # an upgraded package replaces the file: new size or time
-        digest.update(f"{Path(path).name}:{info.st_size}:{info.st_mtime_ns}\n".encode())
+        found = next((f / name for f in folders if (f / name).exists()), None)
+        if found is None:  # elsewhere on this system: its name is all there is
+            digest.update(f"{name}: not in {', '.join(map(str, folders))}\n".encode())
+            continue
+        real = Path(os.path.realpath(found))
+        info = real.stat()  # an upgraded package replaces the file: new size or time
+        digest.update(f"{real.name}:{info.st_size}:{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
