@@ -332,3 +332,22 @@ def test_print_warns_about_untranslated_and_stale_guides(tmp_path):
         "pamphlets/campaigns/x.yml:10: warning: 'only-vi' has no Persian translation: its fa pamphlet prints the "
         "original text — translate it, or leave 'fa' out (see docs/translating.md)",
     ]
+
+
+def test_a_layout_folder_without_the_campaign_templates_is_one_line(tmp_path):
+    project = make_project(tmp_path / "p")
+    mine = project / "mine"
+    mine.mkdir()
+    for name in ("pamphlet.html", "pamphlet.css"):
+        shutil.copy(project / "pamphlets" / name, mine / name)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("pamphlet_dir: pamphlets", "pamphlet_dir: mine"),
+                      encoding="utf-8")
+    path = project / "pamphlets" / "campaigns" / "x.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(GOOD, encoding="utf-8")
+    result = run(path, cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "mine/campaign.css:1: campaign template missing — copy it from the doorstep repository's pamphlets/ folder")
+    assert not (project / "dist").exists()

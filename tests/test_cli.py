@@ -194,3 +194,16 @@ def test_check_reports_every_class_of_problem_with_file_and_line(tmp_path):
                                                   "since this translation was made"),
         ("warning", "guides/demo/index.md:1", "no Arabic translation"),
     ]
+
+
+def test_a_bad_plugin_option_is_one_line(tmp_path):
+    project = make_project(tmp_path / "p")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("qr_error_correction: M", "qr_error_correction: X"), encoding="utf-8")
+    line = next(n for n, l in enumerate(text.split("\n"), 1) if "qr_error_correction:" in l)
+    result = run("check", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"mkdocs.yml:{line}: plugins → doorstep → qr_error_correction: Expected one of: ('M', 'Q', 'H') but "
+        "received: 'X' — fix the option (docs/how-it-works.md lists them)"]
