@@ -188,6 +188,15 @@ copies: 10
 """
 
 
+def campaign_project(tmp_path: Path, text: str) -> tuple[Path, Path]:
+    """A fixture project with one campaign file, pamphlets/campaigns/x.yml, holding `text`."""
+    project = make_project(tmp_path / "p")
+    path = project / "pamphlets" / "campaigns" / "x.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    return project, path
+
+
 def with_line(text: str, line: str) -> str:
     if not line:
         return text.replace("copies: 10\n", "")
@@ -224,10 +233,7 @@ def test_print_has_help_and_a_list_is_not_a_campaign(tmp_path):
 
 
 def test_same_input_same_bytes(tmp_path):
-    project = make_project(tmp_path / "p")
-    path = project / "pamphlets" / "campaigns" / "x.yml"
-    path.parent.mkdir(parents=True)
-    path.write_text(GOOD.replace("paper: a4", "paper: a5-booklet"), encoding="utf-8")
+    project, path = campaign_project(tmp_path, GOOD.replace("paper: a4", "paper: a5-booklet"))
     for out in ("a", "b"):
         assert run(path, "--out", tmp_path / out, cwd=project).returncode == 0
         shutil.rmtree(project / ".cache")  # the second run renders everything again
@@ -271,10 +277,7 @@ def test_shards_cover_every_campaign_once_and_a_second_run_is_cached(tmp_path):
 
 
 def test_a_failed_print_keeps_the_last_pack(tmp_path):
-    project = make_project(tmp_path / "p")
-    path = project / "pamphlets" / "campaigns" / "x.yml"
-    path.parent.mkdir(parents=True)
-    path.write_text(GOOD.replace("[vi, en]", "[vi]"), encoding="utf-8")
+    project, path = campaign_project(tmp_path, GOOD.replace("[vi, en]", "[vi]"))
     assert run(path, cwd=project).returncode == 0
     pack = project / "dist" / "test-2025"
     before = {p.name: p.read_bytes() for p in pack.rglob("*.pdf")}
@@ -290,10 +293,7 @@ def test_a_failed_print_keeps_the_last_pack(tmp_path):
 
 
 def test_print_never_replaces_a_folder_that_is_not_a_pack(tmp_path):
-    project = make_project(tmp_path / "p")
-    path = project / "pamphlets" / "campaigns" / "x.yml"
-    path.parent.mkdir(parents=True)
-    path.write_text(GOOD.replace("[vi, en]", "[vi]"), encoding="utf-8")
+    project, path = campaign_project(tmp_path, GOOD.replace("[vi, en]", "[vi]"))
     notes = project / "dist" / "test-2025" / "notes.txt"
     notes.parent.mkdir(parents=True)
     notes.write_text("the team's own notes", encoding="utf-8")
@@ -309,10 +309,7 @@ def test_print_never_replaces_a_folder_that_is_not_a_pack(tmp_path):
 
 
 def test_print_warns_about_untranslated_and_stale_guides(tmp_path):
-    project = make_project(tmp_path / "p")
-    path = project / "pamphlets" / "campaigns" / "x.yml"
-    path.parent.mkdir(parents=True)
-    path.write_text(GOOD.replace("[vi, en]", "[vi, en, fa]"), encoding="utf-8")
+    project, path = campaign_project(tmp_path, GOOD.replace("[vi, en]", "[vi, en, fa]"))
     original = project / "guides" / "demo" / "index.md"
     original.write_text(original.read_text(encoding="utf-8").replace("## Tìm VNeID", "## Tìm ứng dụng VNeID"),
                         encoding="utf-8")
@@ -335,7 +332,7 @@ def test_print_warns_about_untranslated_and_stale_guides(tmp_path):
 
 
 def test_a_layout_folder_without_the_campaign_templates_is_one_line(tmp_path):
-    project = make_project(tmp_path / "p")
+    project, path = campaign_project(tmp_path, GOOD)
     mine = project / "mine"
     mine.mkdir()
     for name in ("pamphlet.html", "pamphlet.css"):
@@ -343,9 +340,6 @@ def test_a_layout_folder_without_the_campaign_templates_is_one_line(tmp_path):
     config = project / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("pamphlet_dir: pamphlets", "pamphlet_dir: mine"),
                       encoding="utf-8")
-    path = project / "pamphlets" / "campaigns" / "x.yml"
-    path.parent.mkdir(parents=True)
-    path.write_text(GOOD, encoding="utf-8")
     result = run(path, cwd=project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
