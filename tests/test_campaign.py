@@ -345,3 +345,11 @@ def test_a_layout_folder_without_the_campaign_templates_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines()[-1] == (
         "mine/campaign.css:1: campaign template missing — copy it from the doorstep repository's pamphlets/ folder")
     assert not (project / "dist").exists()
+
+
+def test_every_pamphlet_fits_its_paper(printed):
+    """Two A4 pages (one sheet), or four A5 pages (one folded sheet): a
+    pamphlet that runs longer is printed in the tighter layout."""
+    for data, lang, slug, pdf in pamphlets(printed):
+        most = 4 if data["paper"] == "a5-booklet" else 2
+        assert len(pypdf.PdfReader(pdf).pages) <= most, pdf

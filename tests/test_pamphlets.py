@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from doorstep.pamphlet.render import BASE, RenderFailure, init_worker, render_pdf
+from doorstep.pamphlet.render import BASE, RenderFailure, init_worker, render, render_pdf
 
 from conftest import LANGS, Canary, bundled_guides, error_lines, make_project, page_file, page_url, run_build
 
@@ -217,3 +217,41 @@ def test_links_in_a_pamphlet_open_the_site_not_the_renderers_address(fixture_sit
                 uris.append(action["/URI"])
     assert page_url("vi", "demo") in uris, uris  # the link to another guide
     assert not [u for u in uris if "pamphlet.invalid" in u or not u.startswith("https://")], uris
+
+
+LINES_HTML = ("<!doctype html><html><head><style>@page {{ size: A4; margin: 10mm }} p {{ font-size: 40pt; margin: 0 }}"
+              "</style></head><body>{}</body></html>").format("<p>Line</p>" * 40)
+
+
+@pytest.fixture(scope="module")
+def renderer(tmp_path_factory):
+    init_worker(str(tmp_path_factory.mktemp("cache")))
+    return lambda html, fit=None: render(html, BASE, {}, [], tags=False, fit=fit)
+
+
+def test_a_document_past_its_pages_is_rendered_again_in_the_tighter_layout(renderer):
+    assert renderer(LINES_HTML).pages == 3  # what the text needs in the normal layout
+    tighter = "p { font-size: 28pt }"
+    assert renderer(LINES_HTML, fit=(2, tighter)).pages == 2
+    assert renderer(LINES_HTML, fit=(3, tighter)).pages == 3, "within its pages: the normal layout is kept"
+    assert renderer(LINES_HTML, fit=(2, "p { color: #333 }")).pages == 3, "no shorter: the normal layout is kept"
+    longer = "p { font-size: 60pt }"
+    assert renderer(LINES_HTML, fit=(2, longer)).pages == 3
+
+
+def test_a_guide_too_long_for_two_pages_is_reported_with_its_file(project):
+    folder = project / "guides" / "long"
+    folder.mkdir()
+    source = (project / "guides" / "demo" / "index.md").read_text(encoding="utf-8")
+    paragraph = "Đọc kỹ từng dòng trên màn hình, so với giấy tờ của bạn, rồi mới bấm **Tiếp tục**. " * 5
+    step = "\n\n## Bước thêm\n\n" + f"{paragraph}\n\n" * 5
+    (folder / "index.md").write_text(source.replace("![Điện thoại](phone.svg)", "") + step * 7, encoding="utf-8")
+    strict = run_build(project)
+    assert strict.returncode != 0, "strict (mkdocs.yml's default) fails on the warning"
+    assert re.search(r"guides/long/index\.md:1: warning: pamphlet \(vi\) runs to \d+ pages, even in the tighter "
+                     r"layout; it should fit on 2", strict.stderr), strict.stderr
+    relaxed = run_build(project, "--no-strict")  # the warning, not a failure
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert "guides/long/index.md:1: warning: pamphlet (vi)" in relaxed.stderr, "a warm build says it again"
+    assert len(pypdf.PdfReader(project / "site" / "long" / "long.pdf").pages) > 2
+    assert len(pypdf.PdfReader(project / "site" / "demo" / "demo.pdf").pages) <= 2

@@ -37,7 +37,7 @@ from ..errors import DoorstepError, Problem, rel, warning
 from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Library, load_library, node_line
 from ..files import swap_in, write_atomic
-from ..pamphlet import PamphletJob, Pamphleteer, RenderJob, fonts, guide_job
+from ..pamphlet import MAX_PAGES, PamphletJob, Pamphleteer, RenderJob, fonts, guide_job
 from ..pamphlet.render import BASE
 from ..project import Settings, read_settings
 from ..translation import is_behind, language_name
@@ -47,6 +47,7 @@ __all__ = ["print_campaigns", "shard_of", "page_url", "Pack", "Printer"]
 
 TALLY_ROWS = 10
 BODY_SLOTS = ("ds-commune", "ds-qr")
+BOOKLET_PAGES = 4  # an A5 booklet: one A4 sheet, folded
 
 
 @dataclass
@@ -131,7 +132,8 @@ class Printer:
             jobs.append(RenderJob(self.pamphleteer.job_key(job, layout, variant=f"campaign:{paper}"), "campaign-bodies",
                                   partial(self.pamphleteer.checked_document, job, variant),
                                   urljoin(BASE, job.page_path), job.files, job.guide.relpath,
-                                  f"campaign pamphlet ({lang}, {paper})", tags=False))
+                                  f"campaign pamphlet ({lang}, {paper})", tags=False,
+                                  max_pages=BOOKLET_PAGES if paper == "a5-booklet" else MAX_PAGES))
         rendered = self._render(jobs, "pamphlet bodies (guide × language)")
         for job, result in zip(jobs, rendered):
             absent = [name for name in BODY_SLOTS if name not in result.anchors]
@@ -145,7 +147,10 @@ class Printer:
 
     def _render(self, jobs: list[RenderJob], what: str):
         started = time.perf_counter()
-        results = self.pamphleteer.render_all(jobs)
+        batch = self.pamphleteer.start(jobs)
+        results = batch.wait()
+        for problem in batch.warnings:
+            self.say(str(problem))
         stats = self.pamphleteer.last_stats
         self.say(f"{what}: {stats['rendered']} rendered, {stats['cached']} from cache "
                  f"in {time.perf_counter() - started:.2f} s")

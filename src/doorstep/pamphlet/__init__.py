@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..content import text_html
-from ..errors import DoorstepError, Problem
+from ..errors import DoorstepError, Problem, warning
 from ..files import swap_in, write_atomic  # noqa: F401 (part of this module's interface)
 from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Guide, Library
@@ -38,6 +38,8 @@ from .render import BASE, RenderFailure, Rendered, init_worker, native_fingerpri
 __all__ = ["PamphletJob", "Pamphleteer", "RenderJob", "swap_in", "write_atomic", "short_url"]
 
 COUNTER_STYLE = {"fa": "persian", "ar": "arabic-indic"}
+MAX_PAGES = 2  # an A4 pamphlet: one sheet, printed on both sides
+FIT_CSS = "pamphlet-fit.css"  # the tighter layout tried on a pamphlet that runs past MAX_PAGES
 
 
 @dataclass
@@ -77,6 +79,7 @@ class RenderJob:
     relpath: str  # the file a render failure is reported against
     label: str  # what it is, for messages, e.g. "pamphlet (en)"
     tags: bool = True  # tagged PDF (PDF/UA structure)
+    max_pages: int = 0  # longer: rendered again with pamphlet-fit.css, then a warning if still longer (0: no limit)
     guide: Guide | None = None  # the guide it prints, to find the line a render failure comes from
 
 
@@ -204,6 +207,8 @@ class Pamphleteer:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(self.template_dir)),
                                        autoescape=True, undefined=jinja2.StrictUndefined)
         self.env.filters["text"] = text_html
+        fit = self.template_dir / FIT_CSS
+        self.fit_css = fit.read_text(encoding="utf-8") if fit.is_file() else ""
         fonts.activate(self.cache_dir)
         libraries = [f"{name}={version(name)}" for name in ("weasyprint", "pydyf", "tinycss2", "fonttools", "qrcode",
                                                              "babel", "jinja2")]
@@ -258,7 +263,7 @@ class Pamphleteer:
     def layout(self, *names: str) -> str:
         """The text of the template files `names` (part of every cache key)."""
         return "".join((self.template_dir / name).read_text(encoding="utf-8")
-                       for name in ("pamphlet.html", "pamphlet.css", *names))
+                       for name in ("pamphlet.html", "pamphlet.css", *names)) + self.fit_css
 
     def key(self, *inputs: str, files: dict[str, str] | None = None) -> str:
         """Hash of `inputs`, the files' bytes, the code, fonts and library versions."""
@@ -284,7 +289,7 @@ class Pamphleteer:
         layout = self.layout()
         return [RenderJob(self.job_key(job, layout), "pamphlets", partial(self.checked_document, job),
                           urljoin(BASE, job.page_path), job.files, job.guide.relpath, f"pamphlet ({job.lang})",
-                          guide=job.guide)
+                          guide=job.guide, max_pages=MAX_PAGES)
                 for job in jobs]
 
     def build(self, jobs: list[PamphletJob]) -> dict[Path, int]:
@@ -334,8 +339,12 @@ class Pamphleteer:
         if self.progress:
             self.progress(len(jobs) - len(missing), len(jobs), len(jobs) - len(missing))
         roots = [str(self.root)]
-        calls = self.run(render, [(html, job.base_url, job.files, roots, job.tags) for _, job, html in missing])
-        return Batch(self, results, [(i, job, call) for (i, job, _html), call in zip(missing, calls)])
+        calls = self.run(render, [(html, job.base_url, job.files, roots, job.tags,
+                                   (job.max_pages, self.fit_css) if job.max_pages else None)
+                                  for _, job, html in missing])
+        batch = Batch(self, results, [(i, job, call) for (i, job, _html), call in zip(missing, calls)])
+        batch.jobs = jobs
+        return batch
 
     def _cached(self, job: "RenderJob") -> Rendered | None:
         pdf = self.cache_dir / job.kind / f"{job.key}.pdf"
@@ -348,9 +357,8 @@ class Pamphleteer:
 
     def _store(self, job: "RenderJob", rendered: Rendered) -> None:
         folder = self.cache_dir / job.kind
-        if rendered.anchors:  # before the PDF: a cached PDF always has its layout
-            layout = {"pages": rendered.pages, "anchors": rendered.anchors}
-            write_atomic(folder / f"{job.key}.json", json.dumps(layout, sort_keys=True).encode())
+        layout = {"pages": rendered.pages, "anchors": rendered.anchors}  # before the PDF: a cached PDF has its layout
+        write_atomic(folder / f"{job.key}.json", json.dumps(layout, sort_keys=True).encode())
         write_atomic(folder / f"{job.key}.pdf", rendered.pdf)
 
     def cached_count(self, kind: str = "pamphlets") -> int:
@@ -395,6 +403,8 @@ class Batch:
         self.owner = owner
         self.results = results  # what the cache held is here already; None: being rendered
         self.pending = pending  # (index, RenderJob, result getter)
+        self.jobs: list[RenderJob] = []  # every job, in order (set by Pamphleteer.start)
+        self.warnings: list[Problem] = []  # documents longer than their max_pages, after wait()
 
     def wait(self) -> list[Rendered]:
         owner, total = self.owner, len(self.results)
@@ -415,7 +425,15 @@ class Batch:
         if failures:
             raise DoorstepError(failures)
         owner.last_stats = {"rendered": len(self.pending), "cached": from_cache}
+        self.warnings = [too_long(job, result.pages) for job, result in zip(self.jobs, self.results)
+                         if job.max_pages and result.pages > job.max_pages]
         return self.results
+
+
+def too_long(job: RenderJob, pages: int) -> Problem:
+    return warning(job.relpath, 1, f"{job.label} runs to {pages} pages, even in the tighter layout; "
+                   f"it should fit on {job.max_pages}",
+                   "shorten the steps, the tips or the trouble list, or split the guide in two")
 
 
 @dataclass

@@ -116,9 +116,22 @@ def render_pdf(html: str, base_url: str, files: dict[str, str], roots: list[str]
     return render(html, base_url, files, roots).pdf
 
 
-def render(html: str, base_url: str, files: dict[str, str], roots: list[str], tags: bool = True) -> Rendered:
+def render(html: str, base_url: str, files: dict[str, str], roots: list[str], tags: bool = True,
+           fit: tuple[int, str] | None = None) -> Rendered:
     """Render one document (tagged PDF unless `tags` is false), noting where its
-    `ds-*` ids are. Raises RenderFailure with a one-line reason."""
+    `ds-*` ids are. With `fit` (most pages, CSS): a document longer than that
+    is rendered again with the CSS added at the end of its head, and the
+    shorter of the two is kept. Raises RenderFailure with a one-line reason."""
+    rendered = _render(html, base_url, files, roots, tags)
+    if fit and rendered.pages > fit[0] and fit[1] and "</head>" in html:
+        tightened = _render(html.replace("</head>", f"<style>\n{fit[1]}\n</style>\n</head>", 1), base_url, files,
+                            roots, tags)
+        if tightened.pages < rendered.pages:
+            return tightened
+    return rendered
+
+
+def _render(html: str, base_url: str, files: dict[str, str], roots: list[str], tags: bool) -> Rendered:
     from weasyprint import HTML
 
     from .fetcher import RefusedURL, SafeFetcher

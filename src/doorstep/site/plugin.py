@@ -292,6 +292,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             spent += time.perf_counter() - started
             log.info(f"Pamphlets ({lang}): {build.rendered} rendered, {len(sizes) - build.rendered} from cache "
                      f"in {spent:.2f} s")
+            for problem in build.batch.warnings:
+                log.warning(str(problem))
             for job in build.jobs:
                 self.pdf_sizes[job.page_path] = sizes[job.out]
         self.builds = []
