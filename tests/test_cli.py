@@ -9,7 +9,7 @@ from pathlib import Path
 
 from doorstep.model import GuideMeta
 
-from conftest import REPO, make_project
+from conftest import REPO, make_project, run_build
 
 DOORSTEP = str(Path(sys.executable).parent / "doorstep")
 
@@ -207,3 +207,37 @@ def test_a_bad_plugin_option_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"mkdocs.yml:{line}: plugins → doorstep → qr_error_correction: Expected one of: ('M', 'Q', 'H') but "
         "received: 'X' — fix the option (docs/how-it-works.md lists them)"]
+
+
+def test_links_to_headings_are_checked_with_the_sites_own_toc_slugify(tmp_path):
+    """With toc's slugify_unicode, "## Mở kho ứng dụng" is #mở-kho-ứng-dụng on the
+    site: check and build accept that id and refuse the ASCII one."""
+    project = make_project(tmp_path / "p")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  - toc:\n      permalink: false\n" in text
+    config.write_text(text.replace("  - toc:\n      permalink: false\n", "  - toc:\n      permalink: false\n"
+                                   "      slugify: !!python/name:markdown.extensions.toc.slugify_unicode\n"),
+                      encoding="utf-8")
+    demo = project / "guides" / "demo" / "index.md"
+    source = demo.read_text(encoding="utf-8")
+    assert "Bấm **Cài đặt**." in source
+    demo.write_text(source.replace("Bấm **Cài đặt**.", "Bấm **Cài đặt** (xem [bước 1](#mở-kho-ứng-dụng))."),
+                    encoding="utf-8")
+    result = run("check", cwd=project)
+    assert result.returncode == 0 and "points to no heading" not in result.stdout + result.stderr, result.stderr
+    built = run_build(project)
+    assert built.returncode == 0, built.stderr
+    assert 'id="mở-kho-ứng-dụng"' in (project / "site" / "demo" / "index.html").read_text(encoding="utf-8")
+    demo.write_text(source.replace("Bấm **Cài đặt**.", "Bấm **Cài đặt** (xem [bước 1](#mo-kho-ung-dung))."),
+                    encoding="utf-8")
+    result = run("check", cwd=project)
+    assert result.returncode == 1
+    assert "guides/demo/index.md:34: link '#mo-kho-ung-dung' points to no heading" in result.stdout + result.stderr
+    assert "guides/demo/index.md:34: link '#mo-kho-ung-dung' points to no heading" in run_build(project).stderr
+    config.write_text(config.read_text(encoding="utf-8").replace("toc.slugify_unicode", "toc.no_such_slugify"),
+                      encoding="utf-8")
+    result = run("check", cwd=project)
+    assert result.returncode == 1
+    assert re.search(r"^mkdocs\.yml:\d+: cannot import 'markdown\.extensions\.toc\.no_such_slugify' — install",
+                     result.stderr, re.M), result.stderr

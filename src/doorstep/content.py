@@ -74,9 +74,9 @@ def shape_body(html: str, lang: str) -> str:
 MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")  # MkDocs adds these to every site
 
 
-def render_markdown(body: str, extensions: list) -> str:
-    """A guide body as HTML without MkDocs, with mkdocs.yml's `markdown_extensions`
-    (as written there: names, or {name: options}) and MkDocs' own ones."""
+def markdown_parser(extensions: list):
+    """Python-Markdown as MkDocs runs it: mkdocs.yml's `markdown_extensions` (as
+    written there: names, or {name: options}) and MkDocs' own ones."""
     import markdown
 
     names, configs = list(MKDOCS_EXTENSIONS), {}
@@ -85,7 +85,12 @@ def render_markdown(body: str, extensions: list) -> str:
             names.append(name)
             if options:
                 configs[name] = options
-    return markdown.Markdown(extensions=list(dict.fromkeys(names)), extension_configs=configs).convert(body)
+    return markdown.Markdown(extensions=list(dict.fromkeys(names)), extension_configs=configs)
+
+
+def render_markdown(body: str, extensions: list) -> str:
+    """A guide body as HTML without MkDocs (see markdown_parser)."""
+    return markdown_parser(extensions).convert(body)
 
 
 def text_html(text: str, direction: str = "ltr") -> Markup:

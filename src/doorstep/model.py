@@ -485,11 +485,15 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
     return steps, problems
 
 
-def heading_ids(markdown_text: str) -> set[str]:
-    """The ids the site gives a page's headings (Python-Markdown's toc, as MkDocs runs it)."""
-    import markdown
+DEFAULT_EXTENSIONS = ["admonition", "attr_list"]  # when the caller does not know mkdocs.yml's
 
-    md = markdown.Markdown(extensions=["attr_list", "toc", "admonition"])
+
+def heading_ids(markdown_text: str, extensions: list | None = None) -> set[str]:
+    """The ids the site gives a page's headings: Python-Markdown's toc, with the
+    site's `markdown_extensions` (so its toc options, such as `slugify`, apply)."""
+    from .content import markdown_parser
+
+    md = markdown_parser(DEFAULT_EXTENSIONS if extensions is None else extensions)
     md.convert(markdown_text)
     ids, stack = set(), list(md.toc_tokens)
     while stack:
@@ -499,7 +503,7 @@ def heading_ids(markdown_text: str) -> set[str]:
     return ids
 
 
-def check_anchors(anchors: list[Anchor], root: Path) -> list[Problem]:
+def check_anchors(anchors: list[Anchor], root: Path, extensions: list | None = None) -> list[Problem]:
     """Each link to a heading must name a heading of its page."""
     problems, known = [], {}
     for anchor in anchors:
@@ -513,7 +517,7 @@ def check_anchors(anchors: list[Anchor], root: Path) -> list[Problem]:
                 _, body, _ = split_front_matter(text, anchor.relpath)
             except DoorstepError:  # no front matter: a plain page
                 body = text
-            known[anchor.target] = heading_ids(body)
+            known[anchor.target] = heading_ids(body, extensions)
         if known[anchor.target] is None:
             continue
         if anchor.id not in known[anchor.target]:
@@ -540,20 +544,22 @@ def _unknown_language(path: Path, root: Path, lang: str, languages: list[str]) -
 
 
 def load_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
-                 allowed_domains: list[str] | None = None) -> Library:
+                 allowed_domains: list[str] | None = None, markdown_extensions: list | None = None) -> Library:
     """Read and validate every guide under `docs_dir`. Raises DoorstepError listing every problem.
 
     With `allowed_domains`, every external link and official source must be on
     one of those domains (or below one): a look-alike domain is an error.
+    `markdown_extensions` (mkdocs.yml's): the ids that links to headings are checked against.
     """
-    library, problems = read_library(docs_dir, languages, default, root, allowed_domains)
+    library, problems = read_library(docs_dir, languages, default, root, allowed_domains, markdown_extensions)
     if problems:
         raise DoorstepError(problems)
     return library
 
 
 def read_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
-                 allowed_domains: list[str] | None = None) -> tuple[Library, list[Problem]]:
+                 allowed_domains: list[str] | None = None,
+                 markdown_extensions: list | None = None) -> tuple[Library, list[Problem]]:
     """Every guide file that validates, and the problems of the others (sorted by file and line)."""
     docs_dir = Path(docs_dir)
     root = Path(root or docs_dir.parent)
@@ -642,6 +648,6 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         except DoorstepError as exc:
             problems.extend(exc.problems)
 
-    problems += check_anchors(anchors, root)
+    problems += check_anchors(anchors, root, markdown_extensions)
     problems.sort(key=lambda p: (p.path, p.line))
     return library, problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,17 @@ def _tag(loader, suffix, node):
     return values[-1] if values else None
 
 
+def _python_name(loader, suffix, node):
+    """`!!python/name:module.name` (a toc `slugify`, say), imported as MkDocs does."""
+    module, _, name = suffix.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        raise yaml.constructor.ConstructorError(None, None, f"cannot import '{suffix}'", node.start_mark) from None
+
+
 _Loader.add_multi_constructor("!", _tag)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", _python_name)
 
 
 @dataclass
@@ -50,6 +61,10 @@ def read_settings(config_file: Path) -> Settings:
         raise DoorstepError(Problem(str(config_file), 1, "file not found", "run doorstep in the project folder or pass -f"))
     try:
         config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    except yaml.constructor.ConstructorError as exc:  # a tag: !!python/name of something not installed
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise DoorstepError(Problem(str(config_file), line, str(exc.problem),
+                                    "install the package that provides it, or fix its name")) from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise DoorstepError(Problem(str(config_file), line, f"not valid YAML: {exc.problem}", "fix the indentation")) from None
@@ -106,10 +121,12 @@ def plugin_options(options, config_file: Path) -> dict:
 def load_project(config_file: Path) -> Library:
     """The validated guides of the site described by `config_file`."""
     s = read_settings(config_file)
-    return load_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains)
+    return load_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains,
+                        markdown_extensions=s.markdown_extensions)
 
 
 def read_project(config_file: Path) -> tuple[Library, list[Problem]]:
     """The guides that validate, and the problems of those that do not."""
     s = read_settings(config_file)
-    return read_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains)
+    return read_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains,
+                        markdown_extensions=s.markdown_extensions)

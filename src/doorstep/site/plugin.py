@@ -112,6 +112,12 @@ def render_on_request(site_path: str) -> str | None:
 SIZE_PENDING = "\ue000doorstep-pdf-size\ue001"
 
 
+
+def site_extensions(config) -> list:
+    """The site's Markdown extensions, as mkdocs.yml writes them ({name: options} or a name)."""
+    return [{name: config.mdx_configs[name]} if isinstance(name, str) and name in config.mdx_configs else name
+            for name in config.markdown_extensions]
+
 class _WarningCounter(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
@@ -176,7 +182,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             for lang in languages:
                 ui_strings(lang)
             self.library = load_library(Path(config.docs_dir), languages, i18n.default_language, root,
-                                        allowed_domains=[d.lower() for d in self.config.allowed_domains])
+                                        allowed_domains=[d.lower() for d in self.config.allowed_domains],
+                                        markdown_extensions=site_extensions(config))
             if self.config.pamphlets and self.pamphleteer is None:
                 self.pamphleteer = Pamphleteer(
                     template_dir=root / self.config.pamphlet_dir,
