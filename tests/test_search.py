@@ -11,6 +11,21 @@ from test_browser import VIEWPORT, browser, server  # noqa: F401  (shared fixtur
 pytestmark = pytest.mark.browser
 
 SEARCH_FILES = ("/search/", "/workers/search", "/lunr/")
+# Counts the search worker's queries (message type 2) and results (type 3), so a
+# test reads the results of the query it typed, not those of a prefix of it.
+WATCH_SEARCH = """(() => {
+  const Native = window.Worker, seen = window.__search = { sent: [], answered: 0 }
+  window.Worker = class extends Native {
+    constructor(...args) {
+      super(...args)
+      this.addEventListener("message", e => { if (e.data && e.data.type === 3) seen.answered++ })
+    }
+    postMessage(message, ...rest) {
+      if (message && message.type === 2) seen.sent.push(message.data)
+      return super.postMessage(message, ...rest)
+    }
+  }
+})()"""
 
 
 def is_search(url: str) -> bool:
@@ -22,6 +37,7 @@ class Reader:
 
     def __init__(self, browser, url: str):
         self.context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True)
+        self.context.add_init_script(WATCH_SEARCH)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
@@ -35,10 +51,13 @@ class Reader:
         box = self.page.locator("input.md-search__input")
         box.fill("")
         box.type(query, delay=20)
-        self.page.wait_for_function(
-            "q => document.querySelector('.md-search-result__meta')"
-            " && document.querySelector('input.md-search__input').value === q", arg=query)
-        self.page.wait_for_timeout(300)
+        # Material queries on keyup. Letters missing from the test keyboard
+        # (ý, پ, …) are typed as text, with no keyup: a phone keyboard sends one.
+        box.dispatch_event("keyup")
+        self.page.wait_for_function(  # the worker answered every query, the last one being `query`
+            "q => { const s = window.__search; return s.sent.length && s.sent[s.sent.length - 1] === q"
+            " && s.answered === s.sent.length && document.querySelector('.md-search-result__meta') }", arg=query)
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         links = self.page.eval_on_selector_all(
             ".md-search-result__item > a.md-search-result__link", "els => els.map(e => e.href)")
         return [urlsplit(link).path for link in links]
