@@ -85,7 +85,7 @@ def main() -> int:
     render.init_worker(os.path.abspath(".cache"))
     results = {}
     for name, (change, tags) in VARIANTS.items():
-        documents = [(change(html), base, files, roots) for html, base, files, roots, _tags in calls]
+        documents = [(change(html), base, files, roots) for html, base, files, roots, *_options in calls]
         pages = sum(render.render(*document, tags=tags).pages for document in documents)  # warms this variant
         best = float("inf")
         for _ in range(args.passes):
