@@ -314,10 +314,6 @@ class Pamphleteer:
                 sizes[job.out] = len(cached.pdf)
         return sizes, pending
 
-    def render_all(self, jobs: list["RenderJob"]) -> list[Rendered]:
-        """Every job's document, rendered or from the cache, in the jobs' order."""
-        return self.start(jobs).wait()
-
     def start(self, jobs: list["RenderJob"]) -> "Batch":
         """Start rendering what the cache lacks; `wait()` on the result gives
         every job's document, in the jobs' order.
