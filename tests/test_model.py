@@ -223,6 +223,18 @@ def test_svg_picture_that_loads_another_file(tmp_path):
     assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' loads another file")
 
 
+def test_svg_picture_with_arabic_script_text(tmp_path):
+    """Pamphlets draw SVG text letter by letter: Arabic letters would print unjoined."""
+    picture = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 90 40">\n<rect width="90" height="40"/>\n'
+               '<text x="5" y="20">Đăng ký</text>\n<text x="5" y="35">{}</text>\n</svg>')
+    text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Ảnh](pic.svg)")
+    root = docs(tmp_path / "vi", {"only-vi/index.md": text, "only-vi/pic.svg": picture.format("OTP 123")})
+    assert "only-vi" in load_library(root / "guides", LANGS, "vi", root).guides
+    (line,) = problems(tmp_path / "fa", {"only-vi/index.md": text, "only-vi/pic.svg": picture.format("پیامک")})
+    assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' has Arabic-script text (its line 4): "
+                           "pamphlets print SVG text letter by letter"), line
+
+
 def test_links_to_headings_must_name_a_heading(tmp_path):
     text = GOOD.replace("../demo/index.md", "../demo/index.md#tim-vneid) [b](../demo/index.md#khong-co) [c](#buoc-hai")
     text = text.replace("[c](#buoc-hai", "[c](#buoc-hai) [d](#buoc-muoi")

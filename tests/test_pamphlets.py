@@ -177,6 +177,23 @@ def test_guide_images_are_served_to_the_renderer(tmp_path):
         render_pdf(html, BASE + "demo/", {"demo/pic.svg": "/etc/hostname"}, [str(tmp_path)])
 
 
+def test_svg_text_is_printed_with_composed_accents(tmp_path):
+    """A picture saved with decomposed accents (e + U+0302 + U+0301) still prints
+    "ế": WeasyPrint draws SVG text letter by letter, so a lone accent would get a
+    dotted circle of its own."""
+    init_worker(str(tmp_path / "cache"))
+    svg = tmp_path / "pic.svg"
+    svg.write_text(unicodedata.normalize("NFD", '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40">'
+                                                '<text x="5" y="30" font-size="20">Tiếp tục</text></svg>'),
+                   encoding="utf-8")
+    assert "\u0302" in svg.read_text(encoding="utf-8")
+    html = "<!doctype html><html lang='vi'><body><img src='pic.svg' alt='x'></body></html>"
+    pdf = tmp_path / "out.pdf"
+    pdf.write_bytes(render_pdf(html, BASE + "demo/", {"demo/pic.svg": str(svg)}, [str(tmp_path)]))
+    text = page_text(pdf)
+    assert "ế" in text and not any(unicodedata.combining(c) for c in text), ascii(text)
+
+
 def test_untranslated_guide_pamphlet_says_so_and_opens_its_own_page(fixture_site):
     pdf = pdf_path(fixture_site, "ar", "only-vi")
     text = page_text(pdf)

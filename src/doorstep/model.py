@@ -353,6 +353,29 @@ FENCE_RE = re.compile(r"^\s*(```|~~~)")
 IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 # In an SVG picture: a reference to anything but its own #ids, or a script.
+SVG_TEXT_RE = re.compile(r"<(text|tspan|textPath)\b[^>]*>(?P<text>[^<]*)", re.S)
+# Arabic script (Arabic, Persian): WeasyPrint draws SVG text one letter at a
+# time, so these letters would print apart, unjoined and partly lost.
+JOINED_SCRIPT_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def check_svg(svg: str, src: str, relpath: str, lineno: int) -> list[Problem]:
+    """A guide's SVG picture: it must draw everything itself, and its text must print."""
+    problems = []
+    if SVG_OUTSIDE_RE.search(svg):
+        problems.append(Problem(relpath, lineno, f"picture '{src}' loads another file or runs a script",
+                                "draw everything inside the SVG: no <image href>, no <script>, no external links"))
+    for match in SVG_TEXT_RE.finditer(svg):
+        if JOINED_SCRIPT_RE.search(match.group("text")):
+            line = svg.count("\n", 0, match.start()) + 1
+            problems.append(Problem(relpath, lineno, f"picture '{src}' has Arabic-script text (its line {line}): "
+                                    "pamphlets print SVG text letter by letter, with the letters unjoined",
+                                    "put those words in the step's text, or turn the text into outlines (paths) in "
+                                    "the drawing program"))
+            break
+    return problems
+
+
 SVG_OUTSIDE_RE = re.compile(r"""(?:xlink:)?href\s*=\s*["'](?!#)|<script|url\(\s*["']?(?!#)""", re.I)
 REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<href>[^\s>]+)>?")
 AUTOLINK_RE = re.compile(r"<(?P<href>[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]+)>")
@@ -449,9 +472,8 @@ def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: P
             if target is None or not target.is_file():
                 problems.append(Problem(relpath, lineno, f"image '{src}' not found",
                                         f"add {src} to {Path(relpath).parent.as_posix()}/ or fix the file name"))
-            elif target.suffix.lower() == ".svg" and SVG_OUTSIDE_RE.search(target.read_text(encoding="utf-8", errors="replace")):
-                problems.append(Problem(relpath, lineno, f"picture '{src}' loads another file or runs a script",
-                                        "draw everything inside the SVG: no <image href>, no <script>, no external links"))
+            elif target.suffix.lower() == ".svg":
+                problems += check_svg(target.read_text(encoding="utf-8", errors="replace"), src, relpath, lineno)
         hrefs = [m.group("href") for m in LINK_RE.finditer(line)]
         hrefs += [m.group("href") for m in REF_DEF_RE.finditer(line)]  # [id]: https://…
         hrefs += [m.group("href") for m in AUTOLINK_RE.finditer(line)]  # <https://…>

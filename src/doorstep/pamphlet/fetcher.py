@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import mimetypes
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -45,4 +46,16 @@ class SafeFetcher(URLFetcher):
         if not any(path.is_relative_to(root) for root in self._roots):
             raise RefusedURL(url, "outside the project")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        data = path.read_bytes()
+        if mime == "image/svg+xml":  # WeasyPrint draws SVG text letter by letter: a
+            data = _composed(data)   # separate accent would print on a dotted circle
+        return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+
+def _composed(data: bytes) -> bytes:
+    """UTF-8 text in NFC (Vietnamese accents composed with their letters)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return unicodedata.normalize("NFC", text).encode("utf-8")
