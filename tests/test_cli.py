@@ -241,3 +241,31 @@ def test_links_to_headings_are_checked_with_the_sites_own_toc_slugify(tmp_path):
     assert result.returncode == 1
     assert re.search(r"^mkdocs\.yml:\d+: cannot import 'markdown\.extensions\.toc\.no_such_slugify' — install",
                      result.stderr, re.M), result.stderr
+
+
+def test_a_link_to_another_guides_heading_works_on_every_languages_site(tmp_path):
+    """only-vi is shown untranslated on the en, ar and fa sites, where its link to
+    demo opens demo's translation: check and build refuse an id the translations
+    lack, and the real build accepts the fix ({#find} in every language)."""
+    project = make_project(tmp_path / "p")
+    only = project / "guides" / "only-vi" / "index.md"
+    only.write_text(only.read_text(encoding="utf-8").replace("../demo/index.md", "../demo/index.md#tim-vneid"),
+                    encoding="utf-8")
+    expected = ("guides/only-vi/index.md:22: link '../demo/index.md#tim-vneid' points to no heading of "
+                "guides/demo/index.en.md, guides/demo/index.fa.md")
+    result = run("check", cwd=project)
+    assert result.returncode == 1 and expected in result.stdout + result.stderr, result.stderr
+    built = run_build(project)
+    assert built.returncode != 0 and expected in built.stderr, built.stderr
+    only.write_text(only.read_text(encoding="utf-8").replace("#tim-vneid", "#find"), encoding="utf-8")
+    for name, heading in (("index.md", "## Tìm VNeID"), ("index.en.md", "## Find VNeID"),
+                          ("index.fa.md", "## VNeID را پیدا کنید")):
+        path = project / "guides" / "demo" / name
+        path.write_text(path.read_text(encoding="utf-8").replace(heading + "\n", heading + " {#find}\n"),
+                        encoding="utf-8")
+    assert run("check", cwd=project).returncode == 0
+    built = run_build(project)
+    assert built.returncode == 0, built.stderr
+    for lang in ("vi", "en", "ar", "fa"):
+        page = project / "site" / ("" if lang == "vi" else lang) / "only-vi" / "index.html"
+        assert 'demo/#find"' in page.read_text(encoding="utf-8"), lang

@@ -240,8 +240,38 @@ def test_links_to_headings_must_name_a_heading(tmp_path):
     text = text.replace("[c](#buoc-hai", "[c](#buoc-hai) [d](#buoc-muoi")
     found = problems(tmp_path, {"only-vi/index.md": text})
     assert found == [
+        # only-vi is shown untranslated on the en and fa sites too, where the
+        # link opens demo's translation, whose headings have their own ids.
+        "guides/only-vi/index.md:22: link '../demo/index.md#tim-vneid' points to no heading of "
+        "guides/demo/index.en.md, guides/demo/index.fa.md, which the link opens on the site in that language — "
+        "give the heading the same id in every language: write {#tim-vneid} after it in each file "
+        "(see docs/writing-guides.md)",
         "guides/only-vi/index.md:22: link '../demo/index.md#khong-co' points to no heading — "
         "use one of the page's headings: #cai-at, #mo-kho-ung-dung, #tim-vneid",
         "guides/only-vi/index.md:22: link '#buoc-muoi' points to no heading — "
         "use one of the page's headings: #buoc-ba, #buoc-hai, #buoc-mot",
     ]
+
+
+def test_a_heading_with_the_same_id_in_every_language_can_be_linked(tmp_path):
+    """The fix the check asks for: {#id} after the heading in each language's file."""
+    files = {"only-vi/index.md": GOOD.replace("../demo/index.md", "../demo/index.md#find")}
+    for name, heading in (("index.md", "## Tìm VNeID"), ("index.en.md", "## Find VNeID"),
+                          ("index.fa.md", "## VNeID را پیدا کنید")):
+        text = (FIXTURES / "guides" / "demo" / name).read_text(encoding="utf-8")
+        assert heading + "\n" in text
+        files[f"demo/{name}"] = text.replace(heading + "\n", heading + " {#find}\n")
+    root = docs(tmp_path, files)
+    assert "only-vi" in load_library(root / "guides", LANGS, "vi", root).guides
+
+
+def test_a_translation_links_the_ids_of_its_own_language(tmp_path):
+    english = (FIXTURES / "guides" / "demo" / "index.en.md").read_text(encoding="utf-8")
+    assert "## Install it" in english
+    good = english.replace("## Install it", "## Install it\n\nSee [step 2](../demo/index.md#find-vneid).")
+    root = docs(tmp_path / "good", {"demo/index.en.md": good})
+    assert "demo" in load_library(root / "guides", LANGS, "vi", root).guides
+    bad = english.replace("## Install it", "## Install it\n\nSee [step 2](../demo/index.md#tim-vneid).")
+    (line,) = problems(tmp_path / "bad", {"demo/index.en.md": bad})
+    assert "link '../demo/index.md#tim-vneid' points to no heading of guides/demo/index.en.md — use one of the " \
+           "page's headings: #find-vneid, #install-it, #open-the-app-store" in line, line

@@ -525,27 +525,65 @@ def heading_ids(markdown_text: str, extensions: list | None = None) -> set[str]:
     return ids
 
 
-def check_anchors(anchors: list[Anchor], root: Path, extensions: list | None = None) -> list[Problem]:
-    """Each link to a heading must name a heading of its page."""
+def shown_in(path: Path, languages: list[str], default: str) -> list[str]:
+    """The languages whose site shows guide file `path`: a translation's own;
+    for the original, its language and each one the guide is not translated into."""
+    match = GUIDE_FILE_RE.match(path.name)
+    lang = (match.group("lang") if match else None) or default
+    if lang != default:
+        return [lang]
+    return [default] + [x for x in languages if x != default and not (path.parent / f"index.{x}.md").is_file()]
+
+
+def page_in(target: Path, lang: str, default: str) -> Path:
+    """The file the `lang` site shows for a link to `target` (an index.md): its
+    translation when there is one, as mkdocs-static-i18n resolves links."""
+    if lang != default and target.name == "index.md" and (target.parent / f"index.{lang}.md").is_file():
+        return target.parent / f"index.{lang}.md"
+    return target
+
+
+def check_anchors(anchors: list[Anchor], root: Path, extensions: list | None = None,
+                  languages: list[str] | None = None, default: str | None = None) -> list[Problem]:
+    """Each link to a heading must name a heading of the page it opens, in every
+    language whose site shows the link (with `languages`; else only the file linked)."""
     problems, known = [], {}
-    for anchor in anchors:
-        if anchor.target not in known:
+
+    def ids(page: Path) -> set[str] | None:
+        if page not in known:
             try:
-                text = read_text(anchor.target, root)
+                text = read_text(page, root)
             except DoorstepError:  # not UTF-8: reported for that file itself
-                known[anchor.target] = None
-                continue
+                known[page] = None
+                return None
             try:
-                _, body, _ = split_front_matter(text, anchor.relpath)
+                _, body, _ = split_front_matter(text, rel(page, root))
             except DoorstepError:  # no front matter: a plain page
                 body = text
-            known[anchor.target] = heading_ids(body, extensions)
-        if known[anchor.target] is None:
+            known[page] = heading_ids(body, extensions)
+        return known[page]
+
+    for anchor in anchors:
+        source = root / anchor.relpath
+        langs = shown_in(source, languages, default) if languages and default else [None]
+        pages = list(dict.fromkeys(page_in(anchor.target, lang, default) if lang else anchor.target
+                                   for lang in langs))
+        missing = [page for page in pages if ids(page) is not None and anchor.id not in ids(page)]
+        if not missing:
             continue
-        if anchor.id not in known[anchor.target]:
-            choices = ", ".join(f"#{i}" for i in sorted(known[anchor.target])) or "none"
-            problems.append(Problem(anchor.relpath, anchor.line, f"link '{anchor.href}' points to no heading",
+        if len(missing) == len(pages):  # no page has it: a wrong id
+            page = missing[0]
+            choices = ", ".join(f"#{i}" for i in sorted(ids(page))) or "none"
+            of = "" if page == anchor.target else f" of {rel(page, root)}"
+            problems.append(Problem(anchor.relpath, anchor.line, f"link '{anchor.href}' points to no heading{of}",
                                     f"use one of the page's headings: {choices}"))
+        else:  # some languages' pages have it, others not
+            where = ", ".join(rel(page, root) for page in missing)
+            problems.append(Problem(anchor.relpath, anchor.line,
+                                    f"link '{anchor.href}' points to no heading of {where}, which the link opens "
+                                    "on the site in that language",
+                                    f"give the heading the same id in every language: write {{#{anchor.id}}} after "
+                                    "it in each file (see docs/writing-guides.md)"))
     return problems
 
 
@@ -670,6 +708,6 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         except DoorstepError as exc:
             problems.extend(exc.problems)
 
-    problems += check_anchors(anchors, root, markdown_extensions)
+    problems += check_anchors(anchors, root, markdown_extensions, list(languages), default)
     problems.sort(key=lambda p: (p.path, p.line))
     return library, problems
