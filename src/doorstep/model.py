@@ -353,30 +353,12 @@ FENCE_RE = re.compile(r"^\s*(```|~~~)")
 IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 # In an SVG picture: a reference to anything but its own #ids, or a script.
+SVG_OUTSIDE_RE = re.compile(r"""(?:xlink:)?href\s*=\s*["'](?!#)|<script|url\(\s*["']?(?!#)""", re.I)
+# In an SVG picture: the text it draws (up to the next tag).
 SVG_TEXT_RE = re.compile(r"<(text|tspan|textPath)\b[^>]*>(?P<text>[^<]*)", re.S)
 # Arabic script (Arabic, Persian): WeasyPrint draws SVG text one letter at a
 # time, so these letters would print apart, unjoined and partly lost.
 JOINED_SCRIPT_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-
-
-def check_svg(svg: str, src: str, relpath: str, lineno: int) -> list[Problem]:
-    """A guide's SVG picture: it must draw everything itself, and its text must print."""
-    problems = []
-    if SVG_OUTSIDE_RE.search(svg):
-        problems.append(Problem(relpath, lineno, f"picture '{src}' loads another file or runs a script",
-                                "draw everything inside the SVG: no <image href>, no <script>, no external links"))
-    for match in SVG_TEXT_RE.finditer(svg):
-        if JOINED_SCRIPT_RE.search(match.group("text")):
-            line = svg.count("\n", 0, match.start()) + 1
-            problems.append(Problem(relpath, lineno, f"picture '{src}' has Arabic-script text (its line {line}): "
-                                    "pamphlets print SVG text letter by letter, with the letters unjoined",
-                                    "put those words in the step's text, or turn the text into outlines (paths) in "
-                                    "the drawing program"))
-            break
-    return problems
-
-
-SVG_OUTSIDE_RE = re.compile(r"""(?:xlink:)?href\s*=\s*["'](?!#)|<script|url\(\s*["']?(?!#)""", re.I)
 REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<href>[^\s>]+)>?")
 AUTOLINK_RE = re.compile(r"<(?P<href>[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]+)>")
 RAW_TAG_RE = re.compile(r"<\s*(?P<tag>img|a|link|script|iframe|object|embed|style|svg|image|video|audio|source|base|meta)\b", re.I)
@@ -439,6 +421,23 @@ class Anchor:
     href: str
     target: Path
     id: str
+
+
+def check_svg(svg: str, src: str, relpath: str, lineno: int) -> list[Problem]:
+    """A guide's SVG picture: it must draw everything itself, and its text must print."""
+    problems = []
+    if SVG_OUTSIDE_RE.search(svg):
+        problems.append(Problem(relpath, lineno, f"picture '{src}' loads another file or runs a script",
+                                "draw everything inside the SVG: no <image href>, no <script>, no external links"))
+    for match in SVG_TEXT_RE.finditer(svg):
+        if JOINED_SCRIPT_RE.search(match.group("text")):
+            line = svg.count("\n", 0, match.start()) + 1
+            problems.append(Problem(relpath, lineno, f"picture '{src}' has Arabic-script text (its line {line}): "
+                                    "pamphlets print SVG text letter by letter, with the letters unjoined",
+                                    "put those words in the step's text, or turn the text into outlines (paths) in "
+                                    "the drawing program"))
+            break
+    return problems
 
 
 def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: Path,
@@ -543,10 +542,10 @@ def page_in(target: Path, lang: str, default: str) -> Path:
     return target
 
 
-def check_anchors(anchors: list[Anchor], root: Path, extensions: list | None = None,
-                  languages: list[str] | None = None, default: str | None = None) -> list[Problem]:
+def check_anchors(anchors: list[Anchor], root: Path, languages: list[str], default: str,
+                  extensions: list | None = None) -> list[Problem]:
     """Each link to a heading must name a heading of the page it opens, in every
-    language whose site shows the link (with `languages`; else only the file linked)."""
+    language whose site shows the link."""
     problems, known = [], {}
 
     def ids(page: Path) -> set[str] | None:
@@ -564,10 +563,8 @@ def check_anchors(anchors: list[Anchor], root: Path, extensions: list | None = N
         return known[page]
 
     for anchor in anchors:
-        source = root / anchor.relpath
-        langs = shown_in(source, languages, default) if languages and default else [None]
-        pages = list(dict.fromkeys(page_in(anchor.target, lang, default) if lang else anchor.target
-                                   for lang in langs))
+        langs = shown_in(root / anchor.relpath, languages, default)
+        pages = list(dict.fromkeys(page_in(anchor.target, lang, default) for lang in langs))
         missing = [page for page in pages if ids(page) is not None and anchor.id not in ids(page)]
         if not missing:
             continue
@@ -708,6 +705,6 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         except DoorstepError as exc:
             problems.extend(exc.problems)
 
-    problems += check_anchors(anchors, root, markdown_extensions, list(languages), default)
+    problems += check_anchors(anchors, root, list(languages), default, markdown_extensions)
     problems.sort(key=lambda p: (p.path, p.line))
     return library, problems

@@ -29,7 +29,7 @@ from ..content import text_html
 from ..errors import DoorstepError, Problem, warning
 from ..files import swap_in, write_atomic  # noqa: F401 (part of this module's interface)
 from ..locale import catalogue, direction, strings as ui_strings
-from ..model import Guide, Library
+from ..model import SVG_TEXT_RE, Guide, Library
 from ..translation import is_behind
 from . import fonts
 from .qr import qr_svg
@@ -95,7 +95,6 @@ def short_url(url: str) -> str:
 LINK_RE = re.compile(r'<a\s[^>]*href="(https?://[^"]+)"[^>]*>(.*?)</a>', re.S)
 TAG_RE = re.compile(r"<[^>]+>")
 STYLE_RE = re.compile(r"<(style|svg)\b.*?</\1>", re.S | re.I)
-SVG_TEXT_RE = re.compile(r"<(text|tspan|title|desc)\b[^>]*>(.*?)</\1>", re.S)
 
 
 def print_links(content: str) -> str:
@@ -253,7 +252,7 @@ class Pamphleteer:
         for path in job.files.values():
             if path.endswith(".svg"):
                 svg = Path(path).read_text(encoding="utf-8", errors="replace")
-                text += " ".join(m.group(2) for m in SVG_TEXT_RE.finditer(svg))
+                text += " ".join(m.group("text") for m in SVG_TEXT_RE.finditer(svg))
         missing = fonts.uncovered(text)
         if missing:
             source = job.guide.path.read_text(encoding="utf-8", errors="replace")
@@ -338,9 +337,7 @@ class Pamphleteer:
         calls = self.run(render, [(html, job.base_url, job.files, roots, job.tags,
                                    (job.max_pages, self.fit_css) if job.max_pages else None)
                                   for _, job, html in missing])
-        batch = Batch(self, results, [(i, job, call) for (i, job, _html), call in zip(missing, calls)])
-        batch.jobs = jobs
-        return batch
+        return Batch(self, jobs, results, [(i, job, call) for (i, job, _html), call in zip(missing, calls)])
 
     def _cached(self, job: "RenderJob") -> Rendered | None:
         pdf = self.cache_dir / job.kind / f"{job.key}.pdf"
@@ -395,11 +392,12 @@ class Pamphleteer:
 class Batch:
     """Documents being rendered: `wait()` gives them all, in the jobs' order."""
 
-    def __init__(self, owner: Pamphleteer, results: list[Rendered | None], pending: list[tuple]):
+    def __init__(self, owner: Pamphleteer, jobs: list[RenderJob], results: list[Rendered | None],
+                 pending: list[tuple]):
         self.owner = owner
+        self.jobs = jobs  # every job, in order
         self.results = results  # what the cache held is here already; None: being rendered
         self.pending = pending  # (index, RenderJob, result getter)
-        self.jobs: list[RenderJob] = []  # every job, in order (set by Pamphleteer.start)
         self.warnings: list[Problem] = []  # documents longer than their max_pages, after wait()
 
     def wait(self) -> list[Rendered]:
