@@ -116,7 +116,7 @@ def test_image_from_another_guides_folder(tmp_path):
     # The pamphlet may only read the guide's own folder: the check says so first.
     text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Điện thoại](../demo/phone.svg)")
     (line,) = problems(tmp_path, {"only-vi/index.md": text})
-    assert line.startswith("guides/only-vi/index.md:20: image '../demo/phone.svg' not found")
+    assert line.startswith("guides/only-vi/index.md:20: image '../demo/phone.svg' is not a file in the guide's folder")
 
 
 def test_broken_internal_link(tmp_path):
@@ -135,7 +135,7 @@ def test_hostile_raw_html(tmp_path):
 def test_image_outside_the_docs(tmp_path):
     text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Ảnh](../../../../etc/passwd)")
     (line,) = problems(tmp_path, {"only-vi/index.md": text})
-    assert "etc/passwd" in line and "not found" in line
+    assert "etc/passwd" in line and "not a file in the guide's folder" in line
 
 
 def test_not_utf8(tmp_path):

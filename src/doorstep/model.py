@@ -12,6 +12,7 @@ the CLI all call `load_library()`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,15 +23,18 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from .body import Anchor, Body, Document, Renderer, addresses
 from .errors import DoorstepError, Problem, rel
 
 TASKS = ("account", "identity", "insurance", "applications", "payments", "lookup", "contact", "help")
 MIN_STEPS, MAX_STEPS = 3, 10
 REVISION_PATTERN = r"^[0-9a-f]{12}$"  # a translation's `translated_from`
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # whole names only: fullmatch (no "$" newline)
+MAX_SLUG = 60
+DEFAULT_EXTENSIONS = ["admonition", "attr_list"]  # when the caller does not know mkdocs.yml's
 GUIDE_FILE_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 # libyaml's safe loader when PyYAML has it (≈10× faster), the same rules either way.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -48,8 +52,9 @@ class Source(BaseModel):
         parts = urlsplit(value)
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("must be a full https:// address")
-        if deceptive(value):
-            raise ValueError("hides its real site (a '\\' or a 'name@' before the site)")
+        refused = addresses.why_refused(value, None, schemes=("https",))
+        if refused:
+            raise ValueError(f"is refused: {refused[0]} — {refused[1]}")
         return value
 
     @property
@@ -78,14 +83,14 @@ class GuideMeta(BaseModel):
         default=None, description="Group on the home page. Required in index.md; translations inherit it."
     )
     order: int | None = Field(default=None, description="Position within its task on the home page.")
-    need: list[Text] = Field(min_length=1, description="What you need before step 1.")
+    need: list[Text] = Field(min_length=1, max_length=20, description="What you need before step 1.")
     cost: Text = Field(description="What it costs, as text. Never guess a fee.")
     time: Text = Field(description="How long it takes, as text.")
     where: Text = Field(description="Where it is done: at home on a phone, or which office.")
     help: Text | None = Field(default=None, description="Who helps when the reader is stuck.")
-    trouble: list[Trouble] = Field(default_factory=list, description="What to do when it goes wrong.")
+    trouble: list[Trouble] = Field(default_factory=list, max_length=20, description="What to do when it goes wrong.")
     sources: list[Source] | None = Field(
-        default=None, min_length=1, description="Official sources. Required in index.md; translations inherit them."
+        default=None, min_length=1, max_length=20, description="Official sources. Required in index.md; translations inherit them."
     )
     reviewed: dt.date | None = Field(
         default=None, description="Date the facts were last checked (YYYY-MM-DD). Translations inherit it."
@@ -112,10 +117,11 @@ class Guide:
     path: Path
     relpath: str
     meta: GuideMeta
-    body: str
+    body: str  # the body's Markdown
     body_line: int  # line of the file where the body starts
     steps: int
     inherited: tuple[str, ...] = ()  # fields taken from the default-language file
+    rendered: Body | None = None  # the body rendered once, for every output (doorstep.body)
 
     def lang_of(self, name: str, default: str) -> str:
         """The language a front-matter field's text is in."""
@@ -135,6 +141,7 @@ class Library:
     languages: list[str]
     default: str
     guides: dict[str, dict[str, Guide]] = field(default_factory=dict)
+    homes: dict[str, Body] = field(default_factory=dict)  # language → its home page's body
 
     def get(self, slug: str, lang: str) -> Guide | None:
         return self.guides.get(slug, {}).get(lang)
@@ -347,181 +354,44 @@ def validate_meta(data: dict, node: yaml.Node | None, relpath: str, inherited: t
     return validate(FRONT_MATTER, data, node, relpath, skip=inherited)
 
 
-# --------------------------------------------------------------------------- body checks
+# --------------------------------------------------------------------------- checks of what is published
 
-FENCE_RE = re.compile(r"^\s*(```|~~~)")
-IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
-LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-# In an SVG picture: a reference to anything but its own #ids, or a script.
-SVG_OUTSIDE_RE = re.compile(r"""(?:xlink:)?href\s*=\s*["'](?!#)|<script|url\(\s*["']?(?!#)""", re.I)
-# In an SVG picture: the text it draws (up to the next tag).
-SVG_TEXT_RE = re.compile(r"<(text|tspan|textPath)\b[^>]*>(?P<text>[^<]*)", re.S)
-# Arabic script (Arabic, Persian): WeasyPrint draws SVG text one letter at a
-# time, so these letters would print apart, unjoined and partly lost.
-JOINED_SCRIPT_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<href>[^\s>]+)>?")
-AUTOLINK_RE = re.compile(r"<(?P<href>[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]+)>")
-RAW_TAG_RE = re.compile(r"<\s*(?P<tag>img|a|link|script|iframe|object|embed|style|svg|image|video|audio|source|base|meta)\b", re.I)
-SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def body_lines(body: str, first_line: int):
-    """(file line number, text) for each body line outside fenced code."""
-    fenced = False
-    for offset, line in enumerate(body.split("\n")):
-        if FENCE_RE.match(line):
-            fenced = not fenced
-            continue
-        if not fenced:
-            yield first_line + offset, line
-
-
-def _local_target(href: str, base: Path, docs_dir: Path) -> Path | None:
-    """The file a relative link or image points at, or None if it leaves the docs."""
-    target = (base / href).resolve()
-    try:
-        target.relative_to(docs_dir.resolve())
-    except ValueError:
-        return None
-    return target
+MAX_GUIDE_BYTES = 64 * 1024  # the longest bundled guide is 9 KB: 64 KB is a book, not a guide
+MAX_FIELD_CHARS = 1000  # one front-matter text; `summary` has its own, smaller limit
+MAX_ITEMS = 20  # items of a front-matter list (need, trouble, sources)
+TEXT_FIELDS = ("title", "summary", "cost", "time", "where", "help")
 
 
 def deceptive(url: str) -> bool:
-    """A URL whose host a browser reads differently from Python: a backslash
-    (browsers treat it as '/'), or a user@ part before the host."""
-    return "\\" in url or "@" in urlsplit(url).netloc or any(ord(c) < 0x21 for c in url)
+    """A URL whose host a browser may read differently from what it shows."""
+    return addresses.why_refused(url, None, schemes=("https", "http")) is not None
 
 
 def domain_allowed(url: str, allowed: list[str] | None) -> bool:
-    """True when `url`'s host is one of `allowed` or below one (no list: anything)."""
-    if deceptive(url):
-        return False
-    if not allowed:
-        return True
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in allowed)
+    """True when `url` is an https address on one of `allowed` (or below one)."""
+    return addresses.why_refused(url, allowed, schemes=("https",)) is None
 
 
 def _not_allowed(relpath: str, line: int, url: str, allowed: list[str] | None) -> Problem:
-    if deceptive(url):
-        return Problem(relpath, line, f"the address '{url}' hides which site it opens",
-                       "write the plain address of the official page, without '\\' or 'name@'")
-    host = urlsplit(url).hostname or url
-    return Problem(relpath, line, f"'{host}' is not an allowed domain (a look-alike site?)",
-                   f"link only to official sites ({', '.join(allowed)}); if this one is official, "
-                   "add it to plugins → doorstep → allowed_domains in mkdocs.yml")
+    problem, hint = addresses.why_refused(url, allowed, schemes=("https",)) or (f"'{url}' is not allowed", "")
+    return Problem(relpath, line, problem, hint)
 
 
-@dataclass(frozen=True)
-class Anchor:
-    """A link to a heading: `#id` on the same page or `../other/index.md#id`."""
-
-    relpath: str
-    line: int
-    href: str
-    target: Path
-    id: str
-
-
-def check_svg(svg: str, src: str, relpath: str, lineno: int) -> list[Problem]:
-    """A guide's SVG picture: it must draw everything itself, and its text must print."""
+def meta_text_problems(meta: GuideMeta, node, relpath: str, allowed: list[str] | None,
+                       inherited: tuple = ()) -> list[Problem]:
+    """Addresses written in the front matter's texts obey the link rules: on paper the text is the link."""
     problems = []
-    if SVG_OUTSIDE_RE.search(svg):
-        problems.append(Problem(relpath, lineno, f"picture '{src}' loads another file or runs a script",
-                                "draw everything inside the SVG: no <image href>, no <script>, no external links"))
-    for match in SVG_TEXT_RE.finditer(svg):
-        if JOINED_SCRIPT_RE.search(match.group("text")):
-            line = svg.count("\n", 0, match.start()) + 1
-            problems.append(Problem(relpath, lineno, f"picture '{src}' has Arabic-script text (its line {line}): "
-                                    "pamphlets print SVG text letter by letter, with the letters unjoined",
-                                    "put those words in the step's text, or turn the text into outlines (paths) in "
-                                    "the drawing program"))
-            break
+    fields: list[tuple[tuple, str | None]] = [((name,), getattr(meta, name)) for name in TEXT_FIELDS]
+    fields += [(("need", i), item) for i, item in enumerate(meta.need)]
+    for i, item in enumerate(meta.trouble):
+        fields += [(("trouble", i, "problem"), item.problem), (("trouble", i, "fix"), item.fix)]
+    if "sources" not in inherited:
+        fields += [(("sources", i, "title"), source.title) for i, source in enumerate(meta.sources or [])]
+    for loc, text in fields:
+        refused = addresses.check_text(text, allowed) if text else None
+        if refused:
+            problems.append(Problem(relpath, node_line(node, loc), *refused))
     return problems
-
-
-def check_body(body: str, first_line: int, path: Path, relpath: str, docs_dir: Path,
-               allowed: list[str] | None = None, anchors: list[Anchor] | None = None) -> tuple[int, list[Problem]]:
-    """Count the steps and report body problems: headings, images, links, raw HTML.
-    Links to headings are added to `anchors`, to be checked once every page is read."""
-    problems: list[Problem] = []
-    steps = 0
-    first_step_line = first_line
-    for lineno, line in body_lines(body, first_line):
-        if line.startswith("## "):
-            steps += 1
-            first_step_line = first_step_line if steps > 1 else lineno
-        elif re.match(r"^#\s", line):
-            problems.append(Problem(relpath, lineno, "a level-1 heading in the body",
-                                    "remove it: the title comes from the front matter, steps use '## '"))
-        tag = RAW_TAG_RE.search(line)
-        if tag:
-            problems.append(Problem(relpath, lineno, f"raw HTML <{tag.group('tag').lower()}> is not allowed in a guide",
-                                    "use Markdown: ![alt](picture.svg) for images, [text](https://…) for links"))
-        for match in IMAGE_RE.finditer(line):
-            alt, src = match.group("alt").strip(), match.group("src")
-            if not alt:
-                problems.append(Problem(relpath, lineno, f"image '{src}' has no alt text",
-                                        "describe the picture between the brackets: ![what it shows](…)"))
-            if not src or SCHEME_RE.match(src) or src.startswith("/"):
-                problems.append(Problem(relpath, lineno, f"image '{src}' is not a file in the guide's folder",
-                                        "put the picture next to index.md and write its file name"))
-                continue
-            target = _local_target(src, path.parent, path.parent)  # the pamphlet can use only these
-            if target is None or not target.is_file():
-                problems.append(Problem(relpath, lineno, f"image '{src}' not found",
-                                        f"add {src} to {Path(relpath).parent.as_posix()}/ or fix the file name"))
-            elif target.suffix.lower() == ".svg":
-                problems += check_svg(target.read_text(encoding="utf-8", errors="replace"), src, relpath, lineno)
-        hrefs = [m.group("href") for m in LINK_RE.finditer(line)]
-        hrefs += [m.group("href") for m in REF_DEF_RE.finditer(line)]  # [id]: https://…
-        hrefs += [m.group("href") for m in AUTOLINK_RE.finditer(line)]  # <https://…>
-        for href in hrefs:
-            scheme = SCHEME_RE.match(href)
-            if scheme:
-                kind = href.split(":", 1)[0].lower()
-                if kind == "https" and not domain_allowed(href, allowed):
-                    problems.append(_not_allowed(relpath, lineno, href, allowed))
-                if kind in ("https", "tel", "mailto"):
-                    continue
-                problems.append(Problem(relpath, lineno, f"link '{href}' is not https",
-                                        "link only to https:// pages (or tel:/mailto:)"))
-                continue
-            file_part, _, fragment = href.partition("#")
-            if not file_part:
-                if fragment and anchors is not None:
-                    anchors.append(Anchor(relpath, lineno, href, path, fragment))
-                continue
-            target = _local_target(file_part, path.parent, docs_dir)
-            if target is not None and target.is_dir():
-                target = target / "index.md"
-            if target is None or not target.is_file():
-                problems.append(Problem(relpath, lineno, f"link '{href}' points to nothing",
-                                        "link to another guide as ../<slug>/index.md, or fix the spelling"))
-            elif fragment and anchors is not None:
-                anchors.append(Anchor(relpath, lineno, href, target, fragment))
-    if not MIN_STEPS <= steps <= MAX_STEPS:
-        problems.append(Problem(relpath, first_step_line, f"the guide has {steps} steps (a '## ' heading each)",
-                                f"write {MIN_STEPS} to {MAX_STEPS} steps; split a longer task into two guides"))
-    return steps, problems
-
-
-DEFAULT_EXTENSIONS = ["admonition", "attr_list"]  # when the caller does not know mkdocs.yml's
-
-
-def heading_ids(markdown_text: str, extensions: list | None = None) -> set[str]:
-    """The ids the site gives a page's headings: Python-Markdown's toc, with the
-    site's `markdown_extensions` (so its toc options, such as `slugify`, apply)."""
-    from .content import markdown_parser
-
-    md = markdown_parser(DEFAULT_EXTENSIONS if extensions is None else extensions)
-    md.convert(markdown_text)
-    ids, stack = set(), list(md.toc_tokens)
-    while stack:
-        token = stack.pop()
-        ids.add(token["id"])
-        stack.extend(token["children"])
-    return ids
 
 
 def shown_in(path: Path, languages: list[str], default: str) -> list[str]:
@@ -542,36 +412,22 @@ def page_in(target: Path, lang: str, default: str) -> Path:
     return target
 
 
-def check_anchors(anchors: list[Anchor], root: Path, languages: list[str], default: str,
-                  extensions: list | None = None) -> list[Problem]:
+def check_anchors(anchors: list[Anchor], ids_of: dict[Path, set[str]], root: Path, languages: list[str],
+                  default: str) -> list[Problem]:
     """Each link to a heading must name a heading of the page it opens, in every
-    language whose site shows the link."""
-    problems, known = [], {}
-
-    def ids(page: Path) -> set[str] | None:
-        if page not in known:
-            try:
-                text = read_text(page, root)
-            except DoorstepError:  # not UTF-8: reported for that file itself
-                known[page] = None
-                return None
-            try:
-                _, body, _ = split_front_matter(text, rel(page, root))
-            except DoorstepError:  # no front matter: a plain page
-                body = text
-            known[page] = heading_ids(body, extensions)
-        return known[page]
-
+    language whose site shows the link (`ids_of`: each rendered page's ids)."""
+    problems = []
     for anchor in anchors:
         langs = shown_in(root / anchor.relpath, languages, default)
-        pages = list(dict.fromkeys(page_in(anchor.target, lang, default) for lang in langs))
-        missing = [page for page in pages if ids(page) is not None and anchor.id not in ids(page)]
+        pages = list(dict.fromkeys(page_in(anchor.target, lang, default).resolve() for lang in langs))
+        known = [page for page in pages if page in ids_of]
+        missing = [page for page in known if anchor.id not in ids_of[page]]
         if not missing:
             continue
         if len(missing) == len(pages):  # no page has it: a wrong id
             page = missing[0]
-            choices = ", ".join(f"#{i}" for i in sorted(ids(page))) or "none"
-            of = "" if page == anchor.target else f" of {rel(page, root)}"
+            choices = ", ".join(f"#{i}" for i in sorted(ids_of[page]) if not i.startswith("ds-")) or "none"
+            of = "" if page == anchor.target.resolve() else f" of {rel(page, root)}"
             problems.append(Problem(anchor.relpath, anchor.line, f"link '{anchor.href}' points to no heading{of}",
                                     f"use one of the page's headings: {choices}"))
         else:  # some languages' pages have it, others not
@@ -584,15 +440,59 @@ def check_anchors(anchors: list[Anchor], root: Path, languages: list[str], defau
     return problems
 
 
+def glyph_problems(relpath: str, source: str, body: Body, texts: list[str]) -> list[Problem]:
+    """Characters a pamphlet would print that no pamphlet font has: in the text
+    (at their line) or in a picture (at the line using it)."""
+    from .pamphlet import fonts
+
+    problems = [fonts.glyph_problem(relpath, source, char) for char in fonts.uncovered(" ".join([body.text, *texts]))]
+    for src, text in body.picture_text.items():
+        for char in fonts.uncovered(text):
+            line = next((i for i, t in enumerate(source.split("\n"), 1) if src in t), body.document.first_line)
+            problems.append(Problem(relpath, line, f"picture '{src}' has the character '{char}' (U+{ord(char):04X}), "
+                                    "which no pamphlet font has", "change that text in the drawing, or remove it"))
+    return problems
+
+
+def unpublishable(docs_dir: Path, root: Path, used: set[Path]) -> list[Problem]:
+    """Everything under the guides folder that is not a page or a picture a page
+    uses: it would be published unchecked. Symbolic links anywhere are refused."""
+    problems = []
+    for folder, dirs, files in os.walk(docs_dir):
+        here = Path(folder)
+        for name in sorted(dirs + files):
+            path = here / name
+            if name.startswith("."):  # MkDocs never publishes hidden files
+                if name in dirs:
+                    dirs.remove(name)
+                continue
+            if path.is_symlink():
+                problems.append(Problem(rel(path, root), 1, "a symbolic link in the guides folder",
+                                        "replace it with the file itself: a link can publish any file of the "
+                                        "machine that builds the site"))
+                if name in dirs:
+                    dirs.remove(name)
+                continue
+            if name in files and not GUIDE_FILE_RE.match(name) and path.resolve() not in used:
+                what = "a page no guide lists" if name.endswith(".md") else "a file no guide uses"
+                problems.append(Problem(rel(path, root), 1, f"{what} would be published unchecked",
+                                        "remove it, or use it in a guide (pictures: ![what it shows](file.svg))"))
+    return problems
+
+
 # --------------------------------------------------------------------------- loading
 
 
-def _read_guide(path: Path, root: Path, docs_dir: Path):
+def _read_guide(path: Path, root: Path):
     relpath = rel(path, root)
+    size = path.stat().st_size
+    if size > MAX_GUIDE_BYTES:
+        raise DoorstepError(Problem(relpath, 1, f"the file is {size // 1024} KB, more than a guide can be "
+                                                f"({MAX_GUIDE_BYTES // 1024} KB)", "split it into shorter guides"))
     text = read_text(path, root)
     fm_text, body, body_line = split_front_matter(text, relpath)
     data, node = parse_yaml(fm_text, relpath)
-    return relpath, data, node, body, body_line
+    return relpath, data, node, body, body_line, text
 
 
 def _unknown_language(path: Path, root: Path, lang: str, languages: list[str]) -> Problem:
@@ -601,41 +501,49 @@ def _unknown_language(path: Path, root: Path, lang: str, languages: list[str]) -
 
 
 def load_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
-                 allowed_domains: list[str] | None = None, markdown_extensions: list | None = None) -> Library:
-    """Read and validate every guide under `docs_dir`. Raises DoorstepError listing every problem.
+                 allowed_domains: list[str] | None = None, markdown_extensions: list | None = None,
+                 glyphs: bool = True) -> Library:
+    """Read, validate and render every guide under `docs_dir`. Raises DoorstepError listing every problem.
 
     With `allowed_domains`, every external link and official source must be on
     one of those domains (or below one): a look-alike domain is an error.
-    `markdown_extensions` (mkdocs.yml's): the ids that links to headings are checked against.
+    `markdown_extensions` (mkdocs.yml's) render the bodies, with doorstep's last.
     """
-    library, problems = read_library(docs_dir, languages, default, root, allowed_domains, markdown_extensions)
+    library, problems = read_library(docs_dir, languages, default, root, allowed_domains, markdown_extensions,
+                                     glyphs)
     if problems:
         raise DoorstepError(problems)
     return library
 
 
 def read_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
-                 allowed_domains: list[str] | None = None,
-                 markdown_extensions: list | None = None) -> tuple[Library, list[Problem]]:
-    """Every guide file that validates, and the problems of the others (sorted by file and line)."""
+                 allowed_domains: list[str] | None = None, markdown_extensions: list | None = None,
+                 glyphs: bool = True) -> tuple[Library, list[Problem]]:
+    """Every guide file that validates, rendered, and the problems of the others
+    (sorted by file and line). The build and `doorstep check` both call this."""
     docs_dir = Path(docs_dir)
     root = Path(root or docs_dir.parent)
     library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default)
+    renderer = Renderer(DEFAULT_EXTENSIONS if markdown_extensions is None else markdown_extensions, docs_dir, root,
+                        allowed_domains)
     problems: list[Problem] = []
     raw: dict[str, dict[str, tuple]] = {}
     anchors: list[Anchor] = []
+    ids_of: dict[Path, set[str]] = {}
+    used: set[Path] = set()
 
-    for folder in sorted(p for p in docs_dir.iterdir() if p.is_dir()):
-        sources = sorted(folder.glob("index*.md"))
+    for folder in sorted(p for p in docs_dir.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")):
+        sources = sorted(p for p in folder.glob("index*.md") if not p.is_symlink())
         if not sources:
             continue
         if folder.name in languages or folder.name in RESERVED:
             problems.append(Problem(rel(sources[0], root), 1, f"a guide cannot be called '{folder.name}'",
                                     "that name is taken by a language or by the site itself: rename the folder"))
             continue
-        if not SLUG_RE.match(folder.name):
-            problems.append(Problem(rel(sources[0], root), 1, f"guide folder name '{folder.name}' is not a short ASCII slug",
-                                    "rename the folder with a-z, 0-9 and '-' only (it becomes the URL and the QR code)"))
+        if not SLUG_RE.fullmatch(folder.name) or len(folder.name) > MAX_SLUG:
+            problems.append(Problem(rel(sources[0], root), 1, f"guide folder name '{folder.name[:80]}' is not a short "
+                                    "ASCII slug", f"rename the folder with a-z, 0-9 and '-' only, at most {MAX_SLUG} "
+                                    "letters (it becomes the URL and the QR code)"))
             continue
         for path in sources:
             match = GUIDE_FILE_RE.match(path.name)
@@ -650,7 +558,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                                         f"the {default} text belongs in index.md"))
                 continue
             try:
-                raw.setdefault(folder.name, {})[lang] = _read_guide(path, root, docs_dir)
+                raw.setdefault(folder.name, {})[lang] = _read_guide(path, root)
             except DoorstepError as exc:
                 problems.extend(exc.problems)
 
@@ -662,7 +570,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
             continue
         base_data = by_lang[default][1]
         for lang in [default] + sorted(k for k in by_lang if k != default):
-            relpath, data, node, body, body_line = by_lang[lang]
+            relpath, data, node, text, body_line, source = by_lang[lang]
             merged = dict(data)
             inherited = []
             if lang != default and isinstance(base_data, dict):
@@ -671,18 +579,24 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                         merged[key] = base_data[key]
                         inherited.append(key)
             path = root / relpath
-            steps, body_problems = check_body(body, body_line, path, relpath, docs_dir, allowed_domains, anchors)
-            problems.extend(body_problems)
+            body = renderer.render(Document(relpath, path, text, body_line, lang))
+            problems.extend(body.problems)
+            ids_of[path.resolve()] = body.ids
+            anchors.extend(body.anchors)
+            used.update(p.resolve() for p in body.pictures.values())
             try:
                 meta = validate_meta(merged, node, relpath, tuple(inherited))
             except DoorstepError as exc:
                 problems.extend(exc.problems)
                 continue
             if "sources" not in inherited:
-                for i, source in enumerate(meta.sources or []):
-                    if not domain_allowed(source.url, allowed_domains):
+                for i, source_ in enumerate(meta.sources or []):
+                    if not domain_allowed(source_.url, allowed_domains):
                         problems.append(_not_allowed(relpath, node_line(node, ("sources", i, "url")),
-                                                     source.url, allowed_domains))
+                                                     source_.url, allowed_domains))
+            problems += meta_text_problems(meta, node, relpath, allowed_domains, tuple(inherited))
+            if glyphs:
+                problems += glyph_problems(relpath, source, body, _printed_texts(meta))
             if lang == default:
                 if meta.translated_from is not None:
                     problems.append(Problem(relpath, node_line(node, ("translated_from",)),
@@ -691,20 +605,41 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                 for key in REQUIRED_IN_DEFAULT:
                     if getattr(meta, key) is None:
                         problems.append(Problem(relpath, 1, f"`{key}` is missing", f"add a line '{key}: …' to the front matter"))
-            library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, body, body_line, steps,
-                                                              tuple(inherited))
+            library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, text, body_line,
+                                                              body.steps, tuple(inherited), body)
 
-    for path in sorted(docs_dir.glob("index*.md")):
+    for path in sorted(p for p in docs_dir.glob("index*.md") if not p.is_symlink()):
         match = GUIDE_FILE_RE.match(path.name)
         lang = (match.group("lang") if match else None) or default
         if lang not in languages:
             problems.append(_unknown_language(path, root, lang, languages))
             continue
         try:
-            _read_guide(path, root, docs_dir)
+            relpath, data, node, text, body_line, source = _read_guide(path, root)
         except DoorstepError as exc:
             problems.extend(exc.problems)
+            continue
+        body = renderer.render(Document(relpath, path, text, body_line, lang, kind="home"))
+        problems.extend(body.problems)
+        for name in ("title", "description"):
+            value = data.get(name)
+            refused = addresses.check_text(value, allowed_domains) if isinstance(value, str) else None
+            if refused:
+                problems.append(Problem(relpath, node_line(node, (name,)), *refused))
+        if glyphs:
+            problems += glyph_problems(relpath, source, body, [str(v) for v in data.values() if isinstance(v, str)])
+        ids_of[path.resolve()] = body.ids
+        anchors.extend(body.anchors)
+        used.update(p.resolve() for p in body.pictures.values())
+        library.homes[lang] = body
 
-    problems += check_anchors(anchors, root, list(languages), default, markdown_extensions)
+    problems += check_anchors(anchors, ids_of, root, list(languages), default)
+    problems += unpublishable(docs_dir, root, used)
     problems.sort(key=lambda p: (p.path, p.line))
     return library, problems
+
+
+def _printed_texts(meta: GuideMeta) -> list[str]:
+    texts = [meta.title, meta.summary, meta.cost, meta.time, meta.where, meta.help or "", *meta.need]
+    texts += [t for item in meta.trouble for t in (item.problem, item.fix)]
+    return texts

@@ -32,7 +32,6 @@ from urllib.parse import urljoin, urlsplit
 
 from markupsafe import Markup
 
-from ..content import render_markdown, shape_body
 from ..errors import DoorstepError, Problem, rel, warning
 from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Library, load_library, node_line
@@ -117,9 +116,9 @@ class Printer:
         """The pamphlet of `slug` at `lang`'s URL, made from the guide as the site makes its page."""
         guide = self.library.resolve(slug, lang)  # its pictures and body
         path = page_path(self.library.default, lang, slug)
-        files = {path + p.name: str(p) for p in sorted(guide.path.parent.iterdir()) if p.is_file() and p.suffix != ".md"}
-        content = shape_body(render_markdown(guide.body, self.settings.markdown_extensions), guide.lang)
-        return guide_job(self.library, slug, lang, self._url(lang, slug), content, path, None, files,
+        url = self._url(lang, slug)
+        body = guide.rendered  # the body the site renders: the same paper HTML as the site's pamphlet
+        return guide_job(self.library, slug, lang, url, body.paper_html(url, path), path, None, body.files(),
                          self._url(self.library.default, slug))
 
     def bodies(self, units: list[tuple[str, str, str]]) -> dict[tuple, "Body"]:

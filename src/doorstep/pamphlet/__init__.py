@@ -25,11 +25,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 import jinja2
 from markupsafe import Markup
 
-from ..content import text_html
+from ..body.shape import text_html
 from ..errors import DoorstepError, Problem, warning
 from ..files import swap_in, write_atomic  # noqa: F401 (part of this module's interface)
 from ..locale import catalogue, direction, strings as ui_strings
-from ..model import SVG_TEXT_RE, Guide, Library
+from ..model import Guide, Library
 from ..translation import is_behind
 from . import fonts
 from .qr import qr_svg
@@ -230,7 +230,7 @@ class Pamphleteer:
             t=strings,
             guide=job.guide,
             meta=job.guide.meta,
-            content=Markup(steps_for_paper(site_links(print_links(job.content), job.url))),
+            content=Markup(job.content),
             content_lang=content_lang,
             content_dir=direction(content_lang),
             qr=None if campaign else Markup(qr_svg(job.url, self.qr_level)[0]),
@@ -249,10 +249,8 @@ class Pamphleteer:
         """`document()`, after checking that the fonts have every character of it."""
         document = self.document(job, campaign)
         text = visible_text(document) + ui_strings(job.lang)("page")
-        for path in job.files.values():
-            if path.endswith(".svg"):
-                svg = Path(path).read_text(encoding="utf-8", errors="replace")
-                text += " ".join(m.group("text") for m in SVG_TEXT_RE.finditer(svg))
+        if job.guide.rendered is not None:  # what its pictures print (checked with the guide, too)
+            text += " " + " ".join(job.guide.rendered.picture_text.values())
         missing = fonts.uncovered(text)
         if missing:
             source = job.guide.path.read_text(encoding="utf-8", errors="replace")

@@ -24,7 +24,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.toc import TableOfContents
 
-from ..content import shape_body, text_html
+from ..body.shape import text_html
 from ..errors import DoorstepError
 from ..locale import direction, strings as ui_strings
 from ..model import Library, load_library
@@ -229,16 +229,25 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         server.set_app(app_with_pamphlets)
         return server
 
+    def _body_of(self, page, config):
+        """The page's body as the guide model rendered it (None: not a page of doorstep's)."""
+        slug = self._guide_of(page)
+        lang = self._build_lang(config)
+        if slug is not None:
+            return self.library.resolve(slug, lang).rendered
+        if HOME_SRC_RE.match(page.file.src_uri):
+            return self.library.homes.get(lang) or self.library.homes.get(self.library.default)
+        return None
+
     def on_page_markdown(self, markdown, page, config, files):
+        if self._body_of(page, config) is not None:
+            return ""  # rendered once already, by the guide model: MkDocs has nothing to do
         return unicodedata.normalize("NFC", markdown)
 
+    @plugins.event_priority(100)
     def on_page_content(self, html, page, config, files):
-        slug = self._guide_of(page)
-        if slug is None:
-            return html
-        text_lang = getattr(page.file, "locale", None) or self.library.default
-        # Pictures below the first screen load only when the reader scrolls to them.
-        return shape_body(html, text_lang).replace("<img ", '<img loading="lazy" ')
+        body = self._body_of(page, config)
+        return html if body is None else body.site_html(page.url)
 
     def on_env(self, env, config, files):
         """Every page of this language is rendered now: write its search index, make its pamphlets."""
@@ -253,13 +262,10 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             slug = self._guide_of(page) if page else None
             if slug is None:
                 continue
-            assets = {
-                f.dest_uri: f.abs_src_path
-                for f in files
-                if f.src_uri.startswith(f"{slug}/") and not f.src_uri.endswith(".md") and f.abs_src_path
-            }
+            body = self.library.resolve(slug, lang).rendered
             out = Path(config.site_dir) / Path(file.dest_uri).parent / f"{slug}.pdf"
-            jobs.append(guide_job(self.library, slug, lang, page.canonical_url, page.content, page.url, out, assets,
+            jobs.append(guide_job(self.library, slug, lang, page.canonical_url,
+                                  body.paper_html(page.canonical_url, page.url), page.url, out, body.files(),
                                   urljoin(config.site_url or "", f"{slug}/")))
         if jobs and self.command == "serve":
             sizes, pending = self.pamphleteer.from_cache(jobs)
@@ -316,8 +322,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         for file in files.documentation_pages():
             slug = self._guide_of(file.page) if file.page else None
             guide = self.library.get(slug, lang) if slug else None
-            if guide is not None and file.page.content is not None:
-                entries.append(search.entry(guide, file.page.url, file.page.content))
+            if guide is not None:
+                entries.append(search.entry(guide, file.page.url))
         write_atomic(Path(config.site_dir) / "search" / f"{lang}.json", search.index_json(entries))
 
     @plugins.event_priority(-150)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 
 from ..model import Guide
 
@@ -29,16 +28,12 @@ CONFIG = {
     },
 }
 
-STEP_NUMBER_RE = re.compile(r'<span class="ds-step__n"[^>]*>.*?</span>', re.S)
-TAG_RE = re.compile(r"<[^>]+>")
-
-
 def plain(text: str) -> str:
-    """Markup-free, whitespace-collapsed, HTML-escaped (the worker uses innerHTML)."""
-    return html.escape(" ".join(html.unescape(TAG_RE.sub(" ", text)).split()), quote=False)
+    """Whitespace-collapsed and HTML-escaped (the worker uses innerHTML)."""
+    return html.escape(" ".join(text.split()), quote=False)
 
 
-def entry(guide: Guide, location: str, content: str) -> dict:
+def entry(guide: Guide, location: str) -> dict:
     """A guide as one search document: its title and summary show in the results."""
     meta = guide.meta
     facts = [*meta.need, meta.cost, meta.time, meta.where]
@@ -47,7 +42,7 @@ def entry(guide: Guide, location: str, content: str) -> dict:
         "location": location,
         "title": plain(meta.title),
         "text": plain(meta.summary),
-        "body": plain(" ".join(facts) + " " + STEP_NUMBER_RE.sub(" ", content)),
+        "body": plain(" ".join(facts) + " " + guide.rendered.text),
     }
 
 

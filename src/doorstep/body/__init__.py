@@ -1,0 +1,186 @@
+"""The body of a guide or home page, rendered once for every output and check.
+
+`Renderer.render(document)` runs Python-Markdown with the site's extensions
+and MkDocs' own, then doorstep's extension LAST on the element tree: the one
+gate (gate.py: raw HTML, every attribute and address, pictures, links) and
+the one shaper (shape.py: numbered steps, step ids, `<bdi>` in right-to-left
+text, lazy pictures). The result, a `Body`, is what the site page shows
+(`site_html`), what a pamphlet prints (`paper_html`, paper.py), what search
+indexes (`text`) and what `doorstep check` judges (`problems`). Nothing here
+knows about MkDocs: the site plugin, the pamphlets, campaigns and the CLI all
+take bodies from the guide model (`doorstep.model.read_library`).
+"""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+from markdown.extensions import Extension
+from markdown.serializers import to_xhtml_string
+from markdown.treeprocessors import Treeprocessor
+
+from ..errors import Problem
+from .gate import Gate
+from .shape import Shaper
+
+MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")  # MkDocs adds these to every site
+MAX_LIST_ITEMS = 30  # items in one list: a step that needs more is several steps
+
+
+@dataclass
+class Document:
+    """One Markdown file's body to render."""
+
+    relpath: str  # relative to the project, for messages
+    path: Path  # the file
+    text: str  # the body (after the front matter), NFC
+    first_line: int  # file line of the body's first line
+    lang: str  # the language of its text
+    kind: str = "guide"  # "guide" (numbered steps) or "home"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A link to a heading: `#id` on the same page or `../other/index.md#id`."""
+
+    relpath: str
+    line: int
+    href: str
+    target: Path  # the index*.md file it opens
+    id: str
+
+
+@dataclass
+class Body:
+    """A rendered body: the final tree, and what every output needs of it."""
+
+    document: Document
+    tree: ET.Element  # the shaped tree (a <div> holding the body)
+    site_path: str  # where its page's pictures are in the site, e.g. "vneid/"
+    html: str = ""  # the site's HTML for the page at `site_path`
+    ids: set[str] = field(default_factory=set)  # every id in the body (links to headings)
+    pictures: dict[str, Path] = field(default_factory=dict)  # src as written → file
+    picture_text: dict[str, str] = field(default_factory=dict)  # src → the text its drawing prints
+    anchors: list[Anchor] = field(default_factory=list)  # links to headings, checked across pages
+    text: str = ""  # what a reader reads (search, glyph coverage)
+    steps: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def site_html(self, page_path: str) -> str:
+        """The body as the page at `page_path` (e.g. "en/vneid/") shows it: its
+        pictures addressed from there (each exists once, beside the original)."""
+        if page_path == self.site_path:
+            return self.html
+        return serialize(self.tree, self._pictures_from(page_path))
+
+    def paper_html(self, page_url: str, page_path: str) -> str:
+        """The body as a pamphlet prints it (see paper.py)."""
+        from .paper import for_paper
+
+        tree = copy.deepcopy(self.tree)
+        for_paper(tree, page_url)
+        return serialize(tree, self._pictures_from(page_path))
+
+    def files(self) -> dict[str, str]:
+        """Its pictures as the site has them: site path → source file."""
+        return {self.site_path + src: str(path) for src, path in self.pictures.items()}
+
+    def _pictures_from(self, page_path: str) -> dict[str, str]:
+        here = page_path.rstrip("/") or "."
+        return {src: posixpath.relpath(posixpath.join(self.site_path, src), here) for src in self.pictures}
+
+
+def serialize(tree: ET.Element, pictures: dict[str, str] | None = None) -> str:
+    """HTML of the tree's children; `pictures` maps an <img> src to the one to write."""
+    changed = []
+    if pictures:
+        for img in tree.iter("img"):
+            src = img.get("src")
+            if src in pictures and pictures[src] != src:
+                changed.append((img, src))
+                img.set("src", pictures[src])
+    try:
+        html = to_xhtml_string(tree)
+    finally:
+        for img, src in changed:
+            img.set("src", src)
+    start, end = html.index(">") + 1, html.rindex("<")
+    return html[start:end].strip()
+
+
+def _reading_text(element: ET.Element) -> str:
+    """The text a reader reads, without the step numbers (the list numbers them)."""
+    if element.get("class") == "ds-step__n":
+        return ""
+    parts = [element.text or ""]
+    for child in element:
+        parts += [_reading_text(child), child.tail or ""]
+    return " ".join(parts) if element.tag not in ("em", "strong", "b", "i", "code", "a", "bdi", "span") else "".join(parts)
+
+
+class _Last(Treeprocessor):
+    """Gate, then shape: the last thing that touches the tree."""
+
+    def __init__(self, md, renderer: "Renderer"):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root: ET.Element) -> None:
+        self.renderer._finish_tree(self.md, root)
+
+
+class DoorstepExtension(Extension):
+    def __init__(self, renderer: "Renderer"):
+        super().__init__()
+        self.renderer = renderer
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_Last(md, self.renderer), "doorstep", -1000)  # after every other one
+
+
+def markdown_parser(extensions: list, extra: list | None = None) -> markdown.Markdown:
+    """Python-Markdown as MkDocs runs it: mkdocs.yml's `markdown_extensions` (as
+    written there: names, or {name: options}) and MkDocs' own ones."""
+    names, configs = list(MKDOCS_EXTENSIONS), {}
+    for item in extensions:
+        for name, options in (item.items() if isinstance(item, dict) else [(item, None)]):
+            names.append(name)
+            if options:
+                configs[name] = options
+    return markdown.Markdown(extensions=list(dict.fromkeys(names)) + (extra or []), extension_configs=configs)
+
+
+class Renderer:
+    """Renders bodies with the site's Markdown extensions and doorstep's, last."""
+
+    def __init__(self, extensions: list, docs_dir: Path, root: Path, allowed_domains: list[str] | None):
+        self.docs_dir = Path(docs_dir)
+        self.root = Path(root)
+        self.allowed = allowed_domains or []
+        self.md = markdown_parser(extensions, [DoorstepExtension(self)])
+        self._body: Body | None = None
+
+    def render(self, document: Document) -> Body:
+        folder = document.path.parent.resolve().relative_to(self.docs_dir.resolve()).as_posix()
+        site_path = "" if folder == "." else folder + "/"
+        body = Body(document, ET.Element("div"), site_path)
+        self._body = body
+        try:
+            self.md.reset()
+            body.html = self.md.convert(document.text)
+        finally:
+            self._body = None
+        return body
+
+    def _finish_tree(self, md: markdown.Markdown, root: ET.Element) -> None:
+        body = self._body
+        gate = Gate(md, body, self.docs_dir, self.root, self.allowed)
+        gate.run(root)
+        Shaper(body, gate.locate).run(root)
+        body.tree = root
+        body.text = " ".join(_reading_text(root).split())

@@ -1,0 +1,119 @@
+"""The address rules: what a link, a picture or a printed address may be.
+
+One verdict for every place an address can reach a resident: an `href` or
+`src` in a rendered body, an address written as plain text (on paper the
+printed text *is* the link), an official source in the front matter, and a
+campaign's fields. Nothing here knows about Markdown or MkDocs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+# Characters that make an address read differently from where it goes:
+# controls, bidi overrides and isolates, zero-width joiners and spaces.
+HIDDEN = re.compile("[\u0000-\u0020\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e"
+                    "\u2060-\u206f\u3164\ufeff\uffa0]")
+FORMAT = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+# An address written as text: a URL with a scheme, or a host name that ends
+# in a top-level domain (letters only), not part of an e-mail address.
+TEXT_ADDRESS = re.compile(
+    r"(?i)\b(?:https?|ftp|file|javascript|data)://[^\s<>\"'()]+"
+    r"|(?<![\w@.-])(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:vn|com|net|org|info|biz|io|me|app|co|xyz|top|site|online|link|ly|cc|tk|ml|ga|cf|gq|shop|store|club|"
+    r"live|click|icu|vip|pro|asia|gov|edu|int|mobi|tel|page|dev|cloud|support|help|services?|zalo)\b"
+    r"(?:/[^\s<>\"'()]*)?"
+)
+TRAILING = ".,;:!?،؛)"
+
+
+def normal_host(host: str) -> str | None:
+    """A host as a browser compares it: lower case, IDNA, no trailing dot (None: not a host name)."""
+    host = host.rstrip(".").lower()
+    if not host:
+        return None
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+
+
+def allowed_host(host: str | None, allowed: list[str] | None) -> bool:
+    """True when `host` is one of `allowed` or below one (no list: any host)."""
+    if not allowed:
+        return True
+    if host is None:
+        return False
+    return any(host == d or host.endswith("." + d) for d in allowed)
+
+
+def why_refused(url: str, allowed: list[str] | None, schemes: tuple[str, ...] = ("https", "tel", "mailto")
+                ) -> tuple[str, str] | None:
+    """Why the absolute address `url` may not be used, as (problem, what to do); None when it may.
+
+    `url` has a scheme (see `scheme()`); relative addresses are the site's own
+    pages and pictures, checked by the body gate."""
+    if HIDDEN.search(url) or "\\" in url:
+        return (f"the address '{visible(url)}' holds invisible characters, spaces or a '\\'",
+                "retype the address by hand: it may lead somewhere other than it shows")
+    kind = scheme(url)
+    if kind not in schemes:
+        if kind == "http":
+            return f"link '{url}' is not https", "link only to https:// pages"
+        return f"the address '{url}' is not a web page ({kind}:)", "link only to https:// pages (or tel:/mailto:)"
+    if kind == "tel":
+        if not re.fullmatch(r"tel:\+?[0-9][0-9.\- ]*", url):
+            return f"the phone link '{url}' is not a phone number", "write it as tel:+84… or tel:0…, digits only"
+        return None
+    if kind == "mailto":
+        host = url.partition("@")[2].split("?")[0]
+        if "@" not in url or not allowed_host(normal_host(host), allowed):
+            return (f"the e-mail address '{url}' is not on an allowed domain",
+                    f"write only official addresses ({', '.join(allowed or [])})")
+        return None
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return (f"the address '{url}' hides which site it opens",
+                "write the plain address of the official page, without 'name@' before the site")
+    host = normal_host(parts.hostname or "")
+    if host is None:
+        return f"the address '{url}' names no site", "write a full https:// address"
+    if not allowed_host(host, allowed):
+        return (f"'{host}' is not an allowed domain (a look-alike site?)",
+                f"link only to official sites ({', '.join(allowed or [])}); if this one is official, "
+                "add it to plugins → doorstep → allowed_domains in mkdocs.yml")
+    return None
+
+
+def scheme(url: str) -> str | None:
+    match = SCHEME.match(url)
+    return match.group(1).lower() if match else None
+
+
+def visible(text: str) -> str:
+    """`text` with its invisible characters shown as <U+XXXX>."""
+    return HIDDEN.sub(lambda m: f"<U+{ord(m.group(0)):04X}>" if m.group(0) != " " else " ", text)
+
+
+def text_addresses(text: str) -> list[str]:
+    """The addresses written in plain `text` (URLs and host names), as a reader would type them."""
+    found = []
+    text = FORMAT.sub("", unicodedata.normalize("NFKC", text))  # "gov.vn\u200b.evil.com" is evil.com
+    for match in TEXT_ADDRESS.finditer(text):
+        found.append(match.group(0).rstrip(TRAILING))
+    return found
+
+
+def check_text(text: str, allowed: list[str] | None) -> tuple[str, str] | None:
+    """The first problem with an address written in `text`, as (problem, what to do)."""
+    for address in text_addresses(text):
+        url = address if scheme(address) else "https://" + address
+        refused = why_refused(url, allowed, schemes=("https",))
+        if refused:
+            return (f"the text names the address '{address}': {refused[0]}",
+                    "on paper this text is the link: name only official sites "
+                    f"({', '.join(allowed or [])}), written as https:// addresses")
+    return None

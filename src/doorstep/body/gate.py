@@ -1,0 +1,288 @@
+"""The one gate: what a rendered body may contain, judged on its final tree.
+
+Runs after every other Markdown extension, so whatever form the source took
+(a link over two lines, an address in angle brackets or with a title, a
+reference defined in a quote, an attribute list), what is judged is what
+would be published. Raw HTML is refused (character references are kept as
+the characters they stand for); every element and attribute is on an
+allow-list; every address obeys `addresses.py`; pictures come from the
+guide's own folder; links to the site's pages are rewritten to the page's
+address, as MkDocs would. Every problem names the file and line.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
+
+from ..errors import Problem
+from . import addresses
+
+if TYPE_CHECKING:
+    from . import Body
+
+TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "img", "em", "strong", "b", "i", "code",
+        "pre", "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "div", "span", "dl", "dt",
+        "dd", "sup", "sub", "abbr", "del", "ins", "kbd", "mark", "small", "details", "summary", "bdi"}
+COMMON = {"id", "class", "title", "lang", "dir"}
+OWN = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start"}, "th": {"style", "colspan", "rowspan"},
+       "td": {"style", "colspan", "rowspan"}, "details": {"open"}}
+ADDRESS_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "xlink:href", "poster", "data", "background",
+                      "cite", "longdesc", "ping", "manifest", "codebase", "archive", "usemap", "icon", "lowsrc",
+                      "dynsrc", "imagesrcset"}
+ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+ID_RE = re.compile(r"^(?!ds-|md-|__)[^\s\x00-\x1f\"'<>&`]+$")  # a heading's id may be in any script
+CLASS_RE = re.compile(r"^(?!md-|ds-|doorstep)[A-Za-z][A-Za-z0-9_-]*$")
+ALIGN_STYLE_RE = re.compile(r"^text-align: (left|right|center);$")
+PAGE_RE = re.compile(r"^index(?:\.[A-Za-z_-]+)?\.md$")
+NUMBER_RE = re.compile(r"^[0-9]{1,4}$")
+
+
+class Locator:
+    """Finds the file line an element came from, by what its source must contain."""
+
+    def __init__(self, text: str, first_line: int):
+        self.text = text
+        self.first_line = first_line
+        self.after: dict[str, int] = {}  # needle → where its last find ended (the next one is after)
+
+    def __call__(self, *needles: str | None) -> int:
+        for needle in needles:
+            if not needle:
+                continue
+            start = self.after.get(needle, 0)
+            at = self.text.find(needle, start)
+            if at < 0 and start:
+                at = self.text.find(needle)
+            if at >= 0:
+                self.after[needle] = at + 1
+                return self.first_line + self.text.count("\n", 0, at)
+        return self.first_line
+
+
+class Gate:
+    def __init__(self, md, body: "Body", docs_dir: Path, root: Path, allowed: list[str]):
+        self.md = md
+        self.body = body
+        self.doc = body.document
+        self.docs_dir = docs_dir.resolve()
+        self.root = root
+        self.allowed = allowed
+        self.locate = Locator(self.doc.text, self.doc.first_line)
+        self.folder = self.doc.path.parent.resolve()
+
+    def problem(self, line: int, message: str, hint: str) -> None:
+        self.body.problems.append(Problem(self.doc.relpath, line, message, hint))
+
+    # ------------------------------------------------------------------ the walk
+
+    def run(self, root: ET.Element) -> None:
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for element in list(root.iter()):
+            if element is not root:
+                self.text_of(element, parents)
+        for element in list(root.iter()):
+            if element is root:
+                continue
+            if element.tag not in TAGS:
+                self.problem(self.locate(f"<{element.tag}"), f"<{element.tag}> is not allowed in a guide",
+                             "write plain Markdown")
+                parents[element].remove(element)
+                continue
+            self.attributes(element)
+            if element.get("id"):
+                self.body.ids.add(element.get("id"))
+            if element.tag in ("ul", "ol"):
+                from . import MAX_LIST_ITEMS
+
+                items = sum(1 for child in element if child.tag == "li")
+                if items > MAX_LIST_ITEMS:
+                    first = next((c for c in element if c.tag == "li"), None)
+                    self.problem(self.locate("".join(first.itertext())[:40] if first is not None else None),
+                                 f"a list of {items} items", f"keep lists to {MAX_LIST_ITEMS} items at most")
+
+    def text_of(self, element: ET.Element, parents: dict) -> None:
+        """Raw HTML out (its characters references kept as characters); addresses in text checked."""
+        for name in ("text", "tail"):
+            value = getattr(element, name)
+            if value and ("\x02" in value or "\x03" in value):
+                value = self.placeholders(value)
+                setattr(element, name, value)
+            if value:
+                self.check_text(value, _own_host(element) if name == "text" else None)
+        if element.tag == "p" and not (element.text or "").strip() and len(element) == 0 and element in parents:
+            parent = parents[element]  # a paragraph that held only raw HTML
+            parent.remove(element)
+
+    def placeholders(self, value: str) -> str:
+        def replace(match: re.Match) -> str:
+            raw = self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
+            raw = raw if isinstance(raw, str) else str(raw)
+            if ENTITY_RE.fullmatch(raw):
+                return html.unescape(raw)
+            if raw.lstrip().startswith("<!--"):
+                return ""  # an editor's comment: never published
+            tag = re.match(r"\s*</?\s*([A-Za-z][A-Za-z0-9-]*)", raw)
+            name = f"<{tag.group(1).lower()}>" if tag else "raw HTML"
+            self.problem(self.locate(raw.strip().split("\n")[0][:60]), f"raw HTML {name} is not allowed in a guide",
+                         "use Markdown: ![alt](picture.svg) for images, [text](https://…) for links")
+            return ""
+
+        value = HTML_PLACEHOLDER_RE.sub(replace, value)
+        return value.replace(AMP_SUBSTITUTE, "&").replace("\x02", "").replace("\x03", "")
+
+    def check_text(self, text: str, judged: str | None = None) -> None:
+        """Addresses written in `text` (but for the link's own host `judged`, judged as its address)."""
+        found = [a for a in addresses.text_addresses(text)
+                 if judged is None or addresses.normal_host(urlsplit(a if "://" in a else "https://" + a).hostname
+                                                            or "") != judged]
+        refused = addresses.check_text(" ".join(found), self.allowed) if found else None
+        if refused:
+            address = found[0]
+            self.problem(self.locate(address, text.strip()[:30]), *refused)
+
+    # ------------------------------------------------------------------ attributes
+
+    def attributes(self, element: ET.Element) -> None:
+        tag = element.tag
+        for name in list(element.attrib):
+            value = element.attrib[name]
+            if AMP_SUBSTITUTE in value:  # e-mail autolinks come encoded as character references
+                value = html.unescape(value.replace(AMP_SUBSTITUTE, "&"))
+                element.set(name, value)
+            lower = name.lower()
+            if lower not in COMMON and lower not in OWN.get(tag, ()):
+                line = self.locate(name, value)
+                if lower.startswith("on"):
+                    self.problem(line, f"the event handler '{name}' is not allowed", "remove it: guides run no scripts")
+                elif lower == "style":
+                    self.problem(line, "a 'style' attribute is not allowed", "remove it: the theme styles every page")
+                elif lower in ADDRESS_ATTRIBUTES or ":" in lower:
+                    self.problem(line, f"the attribute '{name}' sets an address", "use Markdown links and pictures")
+                else:
+                    self.problem(line, f"the attribute '{name}' is not allowed here", "remove it")
+                del element.attrib[name]
+                continue
+            if lower == "id" and not ID_RE.match(value):
+                self.problem(self.locate(value), f"the id '{value}' is not allowed",
+                             "use words joined by '-' (ids starting ds-, md- or __ belong to the site)")
+            elif lower == "class" and not all(CLASS_RE.match(c) for c in value.split()):
+                self.problem(self.locate(value), f"the class '{value}' is not allowed",
+                             "remove it (names starting md- or ds- belong to the site)")
+            elif lower == "dir" and value not in ("ltr", "rtl", "auto"):
+                self.problem(self.locate(value), f"dir='{value}' is not a direction", "write ltr or rtl")
+            elif lower == "style" and not ALIGN_STYLE_RE.match(value):
+                self.problem(self.locate("style"), "a 'style' attribute is not allowed", "remove it")
+            elif lower in ("width", "height", "colspan", "rowspan", "start") and not NUMBER_RE.match(value):
+                self.problem(self.locate(value), f"{name}='{value}' is not a number", "write a whole number")
+            elif lower in ("title", "alt"):
+                self.check_text(value)
+        if tag == "a":
+            self.link(element)
+        elif tag == "img":
+            self.picture(element)
+
+    # ------------------------------------------------------------------ links and pictures
+
+    def link(self, a: ET.Element) -> None:
+        href = a.get("href")
+        if href is None:
+            return
+        text = "".join(a.itertext()).strip()
+        line = self.locate(href, text[:30])
+        if addresses.HIDDEN.search(href) or "\\" in href:
+            self.problem(line, *addresses.why_refused(href, self.allowed))
+            del a.attrib["href"]
+            return
+        if addresses.scheme(href):
+            refused = addresses.why_refused(href, self.allowed)
+            if refused:
+                self.problem(line, *refused)
+                del a.attrib["href"]
+            return
+        if href.startswith("//"):
+            self.problem(line, f"link '{href}' has no https:", "write the full https:// address")
+            del a.attrib["href"]
+            return
+        parts = urlsplit(href)
+        if parts.query:
+            self.problem(line, f"link '{href}' to a page of the site has a '?' part", "link to ../<slug>/index.md")
+            del a.attrib["href"]
+            return
+        if not parts.path:
+            if parts.fragment:
+                from . import Anchor
+
+                self.body.anchors.append(Anchor(self.doc.relpath, line, href, self.doc.path, unquote(parts.fragment)))
+            return
+        target = self._inside(self.folder / unquote(parts.path), self.docs_dir)
+        if target is not None and target.is_dir():
+            target = target / "index.md"
+        if target is None or not target.is_file() or not PAGE_RE.match(target.name):
+            self.problem(line, f"link '{href}' points to nothing",
+                         "link to another guide as ../<slug>/index.md, or fix the spelling")
+            del a.attrib["href"]
+            return
+        if parts.fragment:
+            from . import Anchor
+
+            self.body.anchors.append(Anchor(self.doc.relpath, line, href, target, unquote(parts.fragment)))
+        folder = Path(_relative(target.parent, self.folder))
+        a.set("href", (folder.as_posix() + "/" if folder.as_posix() != "." else "./")
+              + (f"#{parts.fragment}" if parts.fragment else ""))
+
+    def picture(self, img: ET.Element) -> None:
+        src = img.get("src") or ""
+        alt = (img.get("alt") or "").strip()
+        line = self.locate(f"]({src}", src, alt[:30])
+        if not alt:
+            self.problem(line, f"image '{src}' has no alt text",
+                         "describe the picture between the brackets: ![what it shows](…)")
+        parts = urlsplit(src)
+        target = None
+        if src and not addresses.scheme(src) and not src.startswith("/") and not parts.query and not parts.fragment \
+                and not addresses.HIDDEN.search(src) and "\\" not in src:
+            target = self._inside(self.folder / unquote(parts.path), self.folder)
+        if target is None:
+            self.problem(line, f"image '{src}' is not a file in the guide's folder",
+                         "put the picture next to index.md and write its file name")
+            del img.attrib["src"]
+            return
+        if not target.is_file():
+            self.problem(line, f"image '{src}' not found",
+                         f"add {src} to {Path(self.doc.relpath).parent.as_posix()}/ or fix the file name")
+            del img.attrib["src"]
+            return
+        if src not in self.body.pictures:
+            from ..pictures import check_picture
+
+            checked, problems = check_picture(target, src, self.doc.relpath, line)
+            self.body.problems.extend(problems)
+            if checked is not None and checked.text:
+                self.body.picture_text[src] = checked.text
+        self.body.pictures[src] = target
+
+    @staticmethod
+    def _inside(path: Path, folder: Path) -> Path | None:
+        """`path` if it stays inside `folder` (no symlink leads out), else None."""
+        resolved = path.resolve()
+        return resolved if resolved.is_relative_to(folder) else None
+
+
+def _own_host(element: ET.Element) -> str | None:
+    """The host of a link's own address: its text naming that host is judged with the address."""
+    if element.tag != "a" or not element.get("href", "").lower().startswith(("https:", "http:")):
+        return None
+    return addresses.normal_host(urlsplit(element.get("href")).hostname or "")
+
+
+def _relative(target: Path, start: Path) -> str:
+    import os
+
+    return os.path.relpath(target, start)
