@@ -466,8 +466,8 @@ def unpublishable(docs_dir: Path, root: Path, used: set[Path]) -> list[Problem]:
                 if name in dirs:
                     dirs.remove(name)
                 continue
-            if path.is_symlink():
-                problems.append(Problem(rel(path, root), 1, "a symbolic link in the guides folder",
+            if path.is_symlink():  # named as the editor sees it, not as where it leads
+                problems.append(Problem(os.path.relpath(path, root).replace(os.sep, "/"), 1, "a symbolic link in the guides folder",
                                         "replace it with the file itself: a link can publish any file of the "
                                         "machine that builds the site"))
                 if name in dirs:

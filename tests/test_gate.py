@@ -1,0 +1,159 @@
+"""The one gate: hostile content, in every form Markdown allows, is refused by
+`doorstep check` and by the build with the same first problem at the same
+file:line, and nothing of it reaches site/."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import BIN, SITE_URL, make_project, run_build
+
+GUIDE = "guides/only-vi/index.md"
+EVIL = "https://evil.example/"
+
+# (name, what replaces "Làm việc ba." (line 26 of the fixture), file:line of the first problem, words it holds)
+BODY = [
+    ("link", f"[Cổng]({EVIL})", 26, "evil.example"),
+    ("link-text-over-two-lines", f"[Cổng\ndịch vụ]({EVIL})", 27, "evil.example"),
+    ("link-address-after-a-space", f"[Cổng]( {EVIL})", 26, "evil.example"),
+    ("link-in-angle-brackets", f"[Cổng](<{EVIL}>)", 26, "evil.example"),
+    ("link-with-a-title", f'[Cổng]({EVIL} "Cổng chính thức")', 26, "evil.example"),
+    ("link-with-nested-brackets", f"[Cổng [chính] thức]({EVIL})", 26, "evil.example"),
+    ("picture-inside-a-link", f"[![Điện thoại](../demo/phone.svg)]({EVIL})", 26, "evil.example"),
+    ("reference-on-the-next-line", f"[Cổng][r]\n\n[r]:\n    {EVIL}", 29, "evil.example"),
+    ("reference-inside-a-quote", f"[Cổng][q]\n\n> [q]: {EVIL}", 28, "evil.example"),
+    ("attribute-list-sets-href-on-a-link", f'[Cổng](https://dichvucong.gov.vn/){{: href="{EVIL}" }}', 26,
+     "evil.example"),
+    ("attribute-list-sets-href-on-a-paragraph", f'Làm việc ba.\n{{: href="{EVIL}" }}', 27, "href"),
+    ("autolink", f"<{EVIL}>", 26, "evil.example"),
+    ("javascript-link", "[Cổng](JaVaScRiPt:alert(1))", 26, "javascript"),
+    ("data-link", "[Cổng](data:text/html;base64,PHNjcmlwdD4=)", 26, "data"),
+    ("http-link", "[Cổng](http://dichvucong.gov.vn/)", 26, "not https"),
+    ("user-part", "[Cổng](https://dichvucong.gov.vn@evil.example/)", 26, "hides which site"),
+    ("look-alike-subdomain", "[Cổng](https://dichvucong.gov.vn.evil.example/)", 26, "evil.example"),
+    ("zero-width-space", "[Cổng](https://dichvucong.gov.vn\u200b.evil.example/)", 26, "invisible"),
+    ("bidi-override", "[Cổng](https://dichvucong.gov.vn/\u202e)", 26, "invisible"),
+    ("protocol-relative", "[Cổng](//evil.example/)", 26, "https"),
+    ("entity-built-scheme", "[Cổng](jav&#x61;script:alert(1))", 26, "points to nothing"),
+    ("form", f'<form action="{EVIL}"><input name="p"></form>', 26, "<form>"),
+    ("event-handler-tag", "<details open ontoggle=alert(1)><summary>x</summary></details>", 26, "<details>"),
+    ("inline-raw-link", f'Xem <a href="{EVIL}">đây</a>.', 26, "<a>"),
+    ("inline-span-with-handler", 'Chữ <span onclick="alert(1)">a</span>.', 26, "<span>"),
+    ("script-after-a-comment", "<!-- ghi chú --><script>alert(1)</script>", 26, "<script>"),
+    ("svg-inline", "<svg onload=alert(1)></svg>", 26, "<svg>"),
+    ("attribute-list-event-handler", 'Làm việc ba.\n{: onclick="alert(1)" }', 27, "event handler"),
+    ("attribute-list-style", 'Làm việc ba.\n{: style="background:url(https://evil.example/x)" }', 27, "style"),
+    ("attribute-list-data-address", 'Làm việc ba.\n{: data="https://evil.example/" }', 27, "address"),
+    ("text-address", "Vào trang dichvucong-gov.com để làm.", 26, "dichvucong-gov.com"),
+    ("text-url", f"Vào {EVIL}login ngay.", 26, "evil.example"),
+    ("text-address-in-code", "Gõ `evil.example.com` vào trình duyệt.", 26, "evil.example.com"),
+    ("outside-picture", f"![Ảnh]({EVIL}a.png)", 26, "not a file in the guide's folder"),
+    ("data-picture", "![Ảnh](data:image/svg+xml,%3Csvg%3E)", 26, "not a file in the guide's folder"),
+    ("long-list", "\n".join(f"- mục {i}" for i in range(40)), 26, "a list of 40 items"),
+]
+
+
+def make(tmp_path, replace: dict[str, str] | None = None, files: dict | None = None):
+    project = make_project(tmp_path / "project")
+    path = project / GUIDE
+    text = path.read_text(encoding="utf-8")
+    for old, new in (replace or {}).items():
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    for name, content in (files or {}).items():
+        target = project / name
+        if callable(content):
+            content(target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return project
+
+
+def check(project) -> list[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": SITE_URL}
+    result = subprocess.run([str(BIN / "doorstep"), "check", "-f", str(project / "mkdocs.yml")], capture_output=True,
+                            text=True, env=env, cwd=project, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if re.match(r"\S+:\d+: (?!warning)", line)]
+
+
+def build_errors(project) -> list[str]:
+    result = run_build(project)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project / "site").exists(), "a failed build left a site"
+    return [m.group(1) for m in re.finditer(r"(?:ERROR\s+-\s+)?(guides/\S+:\d+: [^\n]+)", result.stderr)]
+
+
+def same_first_problem(project, where: str, words: str) -> str:
+    checked, built = check(project), build_errors(project)
+    assert checked and built
+    assert checked[0] == built[0], (checked, built)
+    assert checked[0].startswith(where + ":"), checked
+    assert words.lower() in checked[0].lower(), checked[0]
+    return checked[0]
+
+
+@pytest.mark.parametrize("name,markdown,line,words", BODY, ids=[b[0] for b in BODY])
+def test_hostile_body_is_refused_by_check_and_build_alike(tmp_path, name, markdown, line, words):
+    project = make(tmp_path, {"Làm việc ba.": markdown})
+    same_first_problem(project, f"{GUIDE}:{line}", words)
+
+
+FRONT = [
+    ("address-in-help", {"where: Tại nhà": "where: Tại nhà\nhelp: Gọi cho chúng tôi qua dichvucong-gov.com"}, 10,
+     "dichvucong-gov.com"),
+    ("address-in-a-need", {"  - Điện thoại": "  - Điện thoại\n  - Mở evil.example.com"}, 7, "evil.example.com"),
+    ("field-too-long", {"cost: Miễn phí": "cost: " + "Miễn phí " * 150}, 7, "too long"),
+    ("source-with-user-part", {"url: https://dichvucong.gov.vn/": "url: https://x@dichvucong.gov.vn/"}, 12, "hides"),
+]
+
+
+@pytest.mark.parametrize("name,replace,line,words", FRONT, ids=[f[0] for f in FRONT])
+def test_hostile_front_matter_is_refused(tmp_path, name, replace, line, words):
+    project = make(tmp_path, replace)
+    same_first_problem(project, f"{GUIDE}:{line}", words)
+
+
+def _symlink(target):
+    def make_link(path):
+        path.symlink_to(target)
+    return make_link
+
+
+FILES = [
+    ("extra-page", {"guides/only-vi/notes.md": "# Ghi chú\n\n[x](https://evil.example/)\n"},
+     "guides/only-vi/notes.md:1", "page"),
+    ("html-file", {"guides/only-vi/login.html": "<form action='https://evil.example/'></form>"},
+     "guides/only-vi/login.html:1", "published"),
+    ("text-file", {"guides/notes.txt": "secret"}, "guides/notes.txt:1", "published"),
+    ("unused-picture", {"guides/only-vi/unused.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>'},
+     "guides/only-vi/unused.svg:1", "published"),
+    ("symlink-to-the-environment", {"guides/only-vi/env.svg": _symlink("/proc/self/environ")},
+     "guides/only-vi/env.svg:1", "symbolic link"),
+    ("symlinked-folder", {"guides/etc": _symlink("/etc")}, "guides/etc:1", "symbolic link"),
+    ("huge-guide", {"guides/only-vi/index.md": "---\n" + "a" * (70 * 1024) + "\n"}, f"{GUIDE}:1", "KB"),
+]
+
+
+@pytest.mark.parametrize("name,files,where,words", FILES, ids=[f[0] for f in FILES])
+def test_only_what_a_guide_is_made_of_is_published(tmp_path, name, files, where, words):
+    project = make(tmp_path, files=files)
+    same_first_problem(project, where, words)
+
+
+def test_allowed_addresses_in_every_form_pass(tmp_path):
+    project = make(tmp_path, {"Làm việc ba.": "Vào [Cổng](<https://DichVuCong.Gov.VN./tra-cuu?a=1&b=2> \"Cổng\"), "
+                                               "gọi [0912 345 678](tel:+84912345678) hoặc xem dichvucong.gov.vn."})
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    page = (project / "site" / "only-vi" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://DichVuCong.Gov.VN./tra-cuu?a=1&amp;b=2"' in page
