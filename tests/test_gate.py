@@ -157,3 +157,77 @@ def test_allowed_addresses_in_every_form_pass(tmp_path):
     assert result.returncode == 0, result.stderr
     page = (project / "site" / "only-vi" / "index.html").read_text(encoding="utf-8")
     assert 'href="https://DichVuCong.Gov.VN./tra-cuu?a=1&amp;b=2"' in page
+
+
+# ---------------------------------------------------------------- the same body on paper
+
+def _pdf_text(path) -> str:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+
+
+def test_a_step_with_a_list_prints_and_keeps_its_picture_beside_its_heading(tmp_path):
+    import shutil
+
+    import tinyhtml5
+
+    from doorstep.project import load_project
+
+    step = "Làm việc hai:\n\n- mở ứng dụng\n- chọn mục\n    - mục con\n\n![Điện thoại](phone.svg)\n\nRồi bấm Tiếp tục."
+    project = make(tmp_path, {"Làm việc hai. Xem thêm [hướng dẫn VNeID](../demo/index.md).": step})
+    shutil.copy(project / "guides/demo/phone.svg", project / "guides/only-vi/phone.svg")
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    text = _pdf_text(project / "site/only-vi/only-vi.pdf")
+    assert "mở ứng dụng" in text and "mục con" in text and "Rồi bấm Tiếp tục" in text
+    library = load_project(project / "mkdocs.yml")
+    paper = library.resolve("only-vi", "vi").rendered.paper_html(SITE_URL + "only-vi/", "only-vi/")
+    tree = tinyhtml5.parse(f"<div>{paper}</div>", namespace_html_elements=False)
+    step_two = tree.findall(".//li[@class='ds-step']")[1]
+    head = step_two[0]
+    assert head.get("class") == "step-head"
+    assert [child.tag for child in head] == ["h2", "img", "p"]  # heading, its picture, its first paragraph
+    assert head[1].get("src") == "phone.svg"
+    assert step_two[1].tag == "ul"  # the list stays after it, whole
+
+
+def test_a_link_with_an_ampersand_prints_as_written(tmp_path):
+    project = make(tmp_path, {"Làm việc ba.": "Xem [trang tra cứu](https://dichvucong.gov.vn/tra-cuu?a=1&b=2)."})
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    text = _pdf_text(project / "site/only-vi/only-vi.pdf")
+    assert "(dichvucong.gov.vn/tra-cuu?a=1&b=2)" in text.replace("\r", "").replace("\n", "")
+    assert "&amp;" not in text
+
+
+def test_a_picture_whose_text_no_font_has_fails_check_and_build_at_the_line_using_it(tmp_path):
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="30">'
+           '<text x="0" y="20">Bấm 中</text></svg>')
+    project = make(tmp_path, {"Làm việc ba.": "Làm việc ba.\n\n![Nút bấm](button.svg)"},
+                   files={"guides/only-vi/button.svg": svg})
+    problem = same_first_problem(project, f"{GUIDE}:28", "button.svg")
+    assert "U+4E2D" in problem
+
+
+def test_campaign_pamphlets_print_the_body_the_site_renders():
+    """For every bundled guide × language, the campaign pamphlet's body is the site pamphlet's."""
+    from conftest import LANGS, REPO, bundled_guides, page_url
+    from doorstep.campaign import Printer
+    from doorstep.project import load_project, read_settings
+
+    settings = read_settings(REPO / "mkdocs.yml")
+    settings.site_url = SITE_URL
+    library = load_project(REPO / "mkdocs.yml")
+    printer = Printer(settings, library, workers=1)
+    try:
+        for slug in bundled_guides():
+            for lang in LANGS:
+                path = ("" if lang == "vi" else f"{lang}/") + f"{slug}/"
+                site = library.resolve(slug, lang).rendered.paper_html(page_url(lang, slug), path)
+                job = printer.pamphlet_job(slug, lang)
+                assert job.content == site, (slug, lang)
+                assert job.files == library.resolve(slug, lang).rendered.files()
+    finally:
+        printer.close()

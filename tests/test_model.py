@@ -220,7 +220,7 @@ def test_svg_picture_that_loads_another_file(tmp_path):
     hostile = '<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>'
     text = GOOD.replace("Làm việc một.", "Làm việc một.\n\n![Ảnh](pic.svg)")
     (line,) = problems(tmp_path, {"only-vi/index.md": text, "only-vi/pic.svg": hostile})
-    assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' loads another file")
+    assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' (its line 1) loads another file")
 
 
 def test_svg_picture_with_arabic_script_text(tmp_path):
@@ -231,7 +231,7 @@ def test_svg_picture_with_arabic_script_text(tmp_path):
     root = docs(tmp_path / "vi", {"only-vi/index.md": text, "only-vi/pic.svg": picture.format("OTP 123")})
     assert "only-vi" in load_library(root / "guides", LANGS, "vi", root).guides
     (line,) = problems(tmp_path / "fa", {"only-vi/index.md": text, "only-vi/pic.svg": picture.format("پیامک")})
-    assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' has Arabic-script text (its line 4): "
+    assert line.startswith("guides/only-vi/index.md:20: picture 'pic.svg' (its line 4) has Arabic-script text: "
                            "pamphlets print SVG text letter by letter"), line
 
 

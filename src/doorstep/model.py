@@ -29,7 +29,7 @@ from .errors import DoorstepError, Problem, rel
 TASKS = ("account", "identity", "insurance", "applications", "payments", "lookup", "contact", "help")
 MIN_STEPS, MAX_STEPS = 3, 10
 REVISION_PATTERN = r"^[0-9a-f]{12}$"  # a translation's `translated_from`
-SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # whole names only: fullmatch (no "$" newline)
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # use fullmatch: "$" alone lets a final newline through
 MAX_SLUG = 60
 DEFAULT_EXTENSIONS = ["admonition", "attr_list"]  # when the caller does not know mkdocs.yml's
 GUIDE_FILE_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
@@ -142,6 +142,7 @@ class Library:
     default: str
     guides: dict[str, dict[str, Guide]] = field(default_factory=dict)
     homes: dict[str, Body] = field(default_factory=dict)  # language → its home page's body
+    allowed_domains: list[str] = field(default_factory=list)  # what every address must be on (empty: any)
 
     def get(self, slug: str, lang: str) -> Guide | None:
         return self.guides.get(slug, {}).get(lang)
@@ -523,7 +524,8 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
     (sorted by file and line). The build and `doorstep check` both call this."""
     docs_dir = Path(docs_dir)
     root = Path(root or docs_dir.parent)
-    library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default)
+    library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default,
+                      allowed_domains=list(allowed_domains or []))
     renderer = Renderer(DEFAULT_EXTENSIONS if markdown_extensions is None else markdown_extensions, docs_dir, root,
                         allowed_domains)
     problems: list[Problem] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import DoorstepError, Problem, rel
-from .model import INHERITED, RESERVED, SLUG_RE, TASKS, GuideMeta
+from .model import INHERITED, MAX_SLUG, RESERVED, SLUG_RE, TASKS, GuideMeta
 
 WRITTEN_BY_DOORSTEP = ("translated_from",)  # `doorstep mark` writes it, never an editor
 EXAMPLES = {
@@ -63,9 +63,9 @@ def front_matter(translation: bool) -> str:
 def new_guide(docs_dir: Path, slug: str, languages: list[str], default: str, root: Path) -> list[Path]:
     """Create guides/<slug>/ with index.md and index.<lang>.md for every other language."""
     folder = Path(docs_dir) / slug
-    if not SLUG_RE.match(slug):
-        raise DoorstepError(Problem(rel(folder, root), 1, f"'{slug}' is not a short ASCII slug",
-                                    "use a-z, 0-9 and '-' only, e.g. vneid-level-2"))
+    if not SLUG_RE.fullmatch(slug) or len(slug) > MAX_SLUG:
+        raise DoorstepError(Problem(rel(Path(docs_dir), root) + "/", 1, f"'{slug[:80]}' is not a short ASCII slug",
+                                    f"use a-z, 0-9 and '-' only, at most {MAX_SLUG} letters, e.g. vneid-level-2"))
     if slug in languages or slug in RESERVED:
         raise DoorstepError(Problem(rel(folder, root), 1, f"a guide cannot be called '{slug}'",
                                     "that name is taken by a language or by the site itself"))

@@ -17,6 +17,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from ..errors import DoorstepError, Problem, rel
+from ..body import addresses
 from ..model import SLUG_RE, Library, Schema, node_line, parse_yaml, read_text, validate
 from ..pamphlet import fonts
 
@@ -103,7 +104,7 @@ class Campaign(BaseModel):
     @field_validator("campaign")
     @classmethod
     def _tag(cls, value: str) -> str:
-        if not SLUG_RE.match(value) or len(value) > TAG_MAX:
+        if not SLUG_RE.fullmatch(value) or len(value) > TAG_MAX:
             raise ValueError(f"'{value}' is not a URL-safe tag — use a-z, 0-9 and '-' only, at most {TAG_MAX} "
                              "characters, e.g. ha-lang-2025-04")
         return value
@@ -160,10 +161,26 @@ def load_campaign(path: Path, root: Path, library: Library) -> CampaignFile:
     context = {"guides": sorted(library.guides), "languages": library.languages}
     spec = validate(CAMPAIGN_FILE, data, node, relpath, context=context)
     campaign = CampaignFile(path, relpath, spec, text, node)
+    problems = [campaign.problem(loc, *refused) for loc, value in _texts(data)
+                if (refused := addresses.check_text(value, library.allowed_domains))]
+    if problems:  # printed beside the commune's name, an address is one residents will type
+        raise DoorstepError(problems)
     missing = fonts.uncovered(unicodedata.normalize("NFC", spec.model_dump_json()))
     if missing:
         raise DoorstepError(fonts.glyph_problem(relpath, text, missing[0]))
     return campaign
+
+
+def _texts(data, loc: tuple = ()):
+    """(location, text) of every text in the YAML data."""
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _texts(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _texts(value, (*loc, i))
 
 
 def load_campaigns(paths: list[Path], root: Path, library: Library) -> list[CampaignFile]:
