@@ -54,6 +54,7 @@ BODY = [
     ("outside-picture", f"![Ảnh]({EVIL}a.png)", 26, "not a file in the guide's folder"),
     ("data-picture", "![Ảnh](data:image/svg+xml,%3Csvg%3E)", 26, "not a file in the guide's folder"),
     ("long-list", "\n".join(f"- mục {i}" for i in range(40)), 26, "a list of 40 items"),
+    ("bracket-bomb", "Bước " + "[" * 20000 + "x" + "](y)" * 3000, 26, "20000 '['"),  # minutes to render, unchecked
 ]
 
 

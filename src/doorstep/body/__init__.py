@@ -30,6 +30,12 @@ from .shape import Shaper
 
 MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")  # MkDocs adds these to every site
 MAX_LIST_ITEMS = 30  # items in one list: a step that needs more is several steps
+# Python-Markdown's inline patterns take quadratic time on runs of brackets,
+# angle brackets and backticks (3,000 '[' in one paragraph: seconds; 20,000:
+# minutes): a paragraph holding more of one than any real step could is refused
+# before rendering. The bundled guides hold at most a few dozen.
+MAX_MARKS = 200
+MARKS = "[<`*_"
 
 
 @dataclass
@@ -113,6 +119,18 @@ def serialize(tree: ET.Element, pictures: dict[str, str] | None = None) -> str:
     return html[start:end].strip()
 
 
+def _too_complex(document: Document) -> Problem | None:
+    line = document.first_line
+    for block in document.text.split("\n\n"):
+        for mark in MARKS:
+            count = block.count(mark)
+            if count > MAX_MARKS:
+                return Problem(document.relpath, line, f"a paragraph with {count} '{mark}' characters",
+                               f"write at most {MAX_MARKS} in one paragraph: split it, or remove the extra ones")
+        line += block.count("\n") + 2
+    return None
+
+
 def _reading_text(element: ET.Element) -> str:
     """The text a reader reads, without the step numbers (the list numbers them)."""
     if element.get("class") == "ds-step__n":
@@ -169,6 +187,10 @@ class Renderer:
         folder = document.path.parent.resolve().relative_to(self.docs_dir.resolve()).as_posix()
         site_path = "" if folder == "." else folder + "/"
         body = Body(document, ET.Element("div"), site_path)
+        too_complex = _too_complex(document)
+        if too_complex:
+            body.problems.append(too_complex)
+            return body
         self._body = body
         try:
             self.md.reset()
