@@ -7,9 +7,6 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
-from babel.dates import format_date
-from babel.lists import format_list
-from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from .errors import DoorstepError, Problem
@@ -77,16 +74,22 @@ class Strings:
         return text.translate(str.maketrans("0123456789", native)) if native else text
 
     def date(self, value: dt.date) -> str:
+        from babel.dates import format_date  # babel loads in ≈ 50 ms: only when a date is shown
+
         return self.digits(format_date(value, format="long", locale=self.lang))
 
     def number(self, value: int) -> str:
         if 0 <= value < 1000:  # step numbers and sizes: no grouping to look up
             return self.digits(str(value))
+        from babel.numbers import format_decimal
+
         return self.digits(format_decimal(value, locale=self.lang))
 
     def list_ltr(self, items: list[str]) -> Markup:
         """Left-to-right items (domains, numbers) joined the way the language writes
         a list ("a, b và c"), each isolated so right-to-left text keeps its order."""
+        from babel.lists import format_list
+
         joined = format_list([f"\x00{i}\x00" for i in range(len(items))], locale=self.lang)
         html = str(escape(joined))
         for i, item in enumerate(items):

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DoorstepError, Problem, rel, warning
-from babel import Locale
 from .model import INHERITED, Guide, Library, parse_yaml, read_text, split_front_matter
 from .files import write_atomic
 
@@ -63,6 +62,8 @@ def is_behind(library: Library, slug: str, lang: str) -> bool:
 def language_name(lang: str) -> str:
     """The language's English name, for messages to editors."""
     try:
+        from babel import Locale  # only when a warning names a language
+
         return Locale.parse(lang).english_name or lang
     except (ValueError, TypeError):
         return lang
