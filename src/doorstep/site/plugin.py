@@ -15,9 +15,11 @@ import tempfile
 import threading
 import time
 import unicodedata
+from functools import partial
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+import jinja2
 from markupsafe import escape
 from mkdocs import plugins
 from mkdocs.exceptions import PluginError
@@ -38,11 +40,6 @@ log = logging.getLogger("mkdocs.plugins.doorstep")
 
 GUIDE_SRC_RE = re.compile(r"^(?P<slug>[^/]+)/index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
 HOME_SRC_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
-ALTERNATE_RE = re.compile(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]*)">')
-# Head links that cost bytes on every view and help no reader: prev/next in an
-# arbitrary order of guides, and the generator's name.
-HEAD_NOISE_RE = re.compile(r'\s*<(?:link rel="(?:prev|next)" href="[^"]*"|meta name="generator" content="[^"]*")>')
-SEARCH_DIALOG_RE = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")')
 
 
 ASSETS = {
@@ -64,22 +61,6 @@ def minify_assets(site_dir: Path) -> None:
             text = path.read_text(encoding="utf-8")
             small = rjsmin.jsmin(text) if kind == "js" else rcssmin.cssmin(text)
             write_atomic(path, small.encode("utf-8"))
-
-
-KEEP_SPACE_RE = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.S | re.I)
-SPACE_RUN_RE = re.compile(r"\s{2,}")
-
-
-def collapse_whitespace(html: str) -> str:
-    """Runs of blank space (the templates' indentation) become one space or one
-    newline, which renders the same outside <pre>, <textarea> and <script>."""
-    parts = KEEP_SPACE_RE.split(html)
-    out = []
-    for i in range(0, len(parts), 3):
-        out.append(SPACE_RUN_RE.sub(lambda m: "\n" if "\n" in m.group(0) else " ", parts[i]))
-        if i + 1 < len(parts):
-            out.append(parts[i + 1])
-    return "".join(out)
 
 
 # `doorstep serve`: pamphlets the cache lacks are rendered when first asked
@@ -156,6 +137,16 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def _is_outermost(self, config) -> bool:
         return not self._i18n(config).building
 
+    def _page_404(self, config) -> str:
+        """This language's "not found" page: /404.html for the default language, /<lang>/404.html for the others."""
+        lang = self._build_lang(config)
+        return "404.html" if lang == self._i18n(config).default_language else f"{lang}/404.html"
+
+    def _ui(self, lang, config) -> dict:
+        """What every page's templates get as `doorstep`."""
+        strings = ui_strings(lang)
+        return {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config)}
+
     def _guide_of(self, page):
         match = GUIDE_SRC_RE.match(page.file.src_uri)
         if match and self.library and match.group("slug") in self.library.guides:
@@ -170,6 +161,11 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     @plugins.event_priority(100)
     def on_config(self, config):
         i18n = self._i18n(config)
+        # Every language's build renders the theme's 404 page; each writes its own
+        # (MkDocs writes a static template at its name, so one 404.html was the last language's).
+        templates = config.theme.static_templates
+        templates.difference_update([name for name in templates if name.rpartition("/")[2] == "404.html"])
+        templates.add(self._page_404(config))
         if i18n.building:  # a nested language build: the outermost one set everything up
             return config
         if not config.site_url:
@@ -240,6 +236,12 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         return None
 
     def on_page_markdown(self, markdown, page, config, files):
+        # MkDocs' Jinja environment does not autoescape, and Material writes the
+        # title as it is (nav, <title>, header, search index): front matter is
+        # text, so it becomes Markup here, before any page is rendered. escape()
+        # leaves Markup as it is, so nothing is escaped twice.
+        if page.meta.get("title") is not None:
+            page.meta["title"] = escape(page.meta["title"])
         if self._body_of(page, config) is not None:
             return ""  # rendered once already, by the guide model: MkDocs has nothing to do
         return unicodedata.normalize("NFC", markdown)
@@ -252,6 +254,10 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def on_env(self, env, config, files):
         """Every page of this language is rendered now: write its search index, make its pamphlets."""
         env.filters["text"] = text_html
+        env.filters["absolute"] = partial(urljoin, config.site_url or "")
+        page_404 = self._page_404(config)
+        if page_404 != "404.html":  # <lang>/404.html is the theme's 404.html, rendered in this language's build
+            env.loader = jinja2.ChoiceLoader([env.loader, jinja2.DictLoader({page_404: '{% extends "404.html" %}'})])
         lang = self._build_lang(config)
         self._write_search_index(lang, config, files)
         if not self.pamphleteer:
@@ -346,7 +352,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def on_page_context(self, context, page, config, nav):
         lang = self._build_lang(config)
         strings = ui_strings(lang)
-        info = {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config)}
+        info = self._ui(lang, config)
         slug = self._guide_of(page)
         if slug is not None:
             guide = self.library.resolve(slug, lang)
@@ -381,20 +387,23 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             return strings("pdf", size=strings.size(size))
         return size  # SIZE_PENDING, or None (serve: rendered when opened)
 
+    def on_template_context(self, context, template_name, config):
+        """The 404 page is shown at any missing address: links from the site's root,
+        and the UI strings of its language."""
+        if template_name != self._page_404(config):
+            return context
+        context["base_url"] = urlsplit(config.site_url or "/").path
+        context["doorstep"] = self._ui(self._build_lang(config), config)
+        # static-i18n sets each page's language links as an attribute, which hides
+        # this build's own list (each language's home) until the next page: reset it,
+        # or this 404 would offer the previous build's last page.
+        if "alternate" in config.extra:
+            config.extra.alternate = config.extra["alternate"]
+        return context
+
     def on_post_page(self, output, page, config):
         if SIZE_PENDING in output:
             self.sized_later.append((page.file.abs_dest_path, self._build_lang(config), page.url))
-        canonical = page.canonical_url or config.site_url or ""
-
-        def absolute(match):
-            # Absolute hreflang for search engines; rel=" alternate" (same
-            # meaning) stops Material probing <page>/sitemap.xml, a 404 each view.
-            href = urljoin(canonical, match.group(1))
-            return f'<link rel=" alternate" href="{href}" hreflang="{match.group(2)}">'
-
-        output = collapse_whitespace(HEAD_NOISE_RE.sub("", ALTERNATE_RE.sub(absolute, output)))
-        label = escape(ui_strings(self._build_lang(config))("search"))
-        output = SEARCH_DIALOG_RE.sub(lambda m: f'{m.group(1)} aria-label="{label}"', output, count=1)
         return output
 
     @plugins.event_priority(-200)
