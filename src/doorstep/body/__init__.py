@@ -182,9 +182,11 @@ class Renderer:
         self.allowed = allowed_domains or []
         self.md = markdown_parser(extensions, [DoorstepExtension(self)])
         self._body: Body | None = None
+        self._docs_dir = self.docs_dir.resolve()
+        self.pictures: dict[tuple, tuple] = {}  # (file, src) → its verdict: each picture judged once a run
 
     def render(self, document: Document) -> Body:
-        folder = document.path.parent.resolve().relative_to(self.docs_dir.resolve()).as_posix()
+        folder = document.path.parent.resolve().relative_to(self._docs_dir).as_posix()
         site_path = "" if folder == "." else folder + "/"
         body = Body(document, ET.Element("div"), site_path)
         too_complex = _too_complex(document)
@@ -201,7 +203,7 @@ class Renderer:
 
     def _finish_tree(self, md: markdown.Markdown, root: ET.Element) -> None:
         body = self._body
-        gate = Gate(md, body, self.docs_dir, self.root, self.allowed)
+        gate = Gate(md, body, self._docs_dir, self.root, self.allowed, self.pictures)
         gate.run(root)
         Shaper(body, gate.locate).run(root)
         body.tree = root

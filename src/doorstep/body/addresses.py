@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 HIDDEN = re.compile("[\u0000-\u0020\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e"
                     "\u2060-\u206f\u3164\ufeff\uffa0]")
 FORMAT = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+# Dots a browser reads as "." in a host name (IDNA maps them), full-width forms included.
+DOTS = re.compile("[.\u3002\uff0e\uff61\u2024\ufe52]")
+IDEOGRAPHIC_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": ".", "\u2024": ".", "\ufe52": "."})
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 # An address written as text: a URL with a scheme, or a host name that ends
 # in a top-level domain (letters only), not part of an e-mail address.
@@ -100,8 +103,12 @@ def visible(text: str) -> str:
 
 def text_addresses(text: str) -> list[str]:
     """The addresses written in plain `text` (URLs and host names), as a reader would type them."""
+    if not DOTS.search(text):  # no host name without a dot (most texts: no work)
+        return []
     found = []
-    text = FORMAT.sub("", unicodedata.normalize("NFKC", text))  # "gov.vn\u200b.evil.com" is evil.com
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = FORMAT.sub("", text).translate(IDEOGRAPHIC_DOTS)  # "gov.vn\u200b.evil.com" is evil.com
     for match in TEXT_ADDRESS.finditer(text):
         found.append(match.group(0).rstrip(TRAILING))
     return found

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,8 +68,9 @@ class Locator:
 
 
 class Gate:
-    def __init__(self, md, body: "Body", docs_dir: Path, root: Path, allowed: list[str]):
+    def __init__(self, md, body: "Body", docs_dir: Path, root: Path, allowed: list[str], verdicts: dict):
         self.md = md
+        self.verdicts = verdicts  # (file, src) → (picture, problems): pictures are shared by a guide's languages
         self.body = body
         self.doc = body.document
         self.docs_dir = docs_dir.resolve()
@@ -262,8 +264,10 @@ class Gate:
         if src not in self.body.pictures:
             from ..pictures import check_picture
 
-            checked, problems = check_picture(target, src, self.doc.relpath, line)
-            self.body.problems.extend(problems)
+            if (target, src) not in self.verdicts:
+                self.verdicts[target, src] = check_picture(target, src, self.doc.relpath, line)
+            checked, problems = self.verdicts[target, src]
+            self.body.problems.extend(replace(p, path=self.doc.relpath, line=line) for p in problems)
             if checked is not None and checked.text:
                 self.body.picture_text[src] = checked.text
         self.body.pictures[src] = target

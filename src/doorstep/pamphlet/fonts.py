@@ -106,7 +106,7 @@ def uncovered(text: str) -> list[str]:
     """Characters of `text` that no pamphlet font covers, in order of appearance."""
     covered = coverage()
     seen: dict[str, None] = {}
-    for char in text:
+    for char in dict.fromkeys(text):  # each character once, in order of appearance
         cp = ord(char)
         if cp in covered or cp in IGNORED or char.isspace() or cp < 0x20:
             continue
