@@ -590,6 +590,8 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                 meta = validate_meta(merged, node, relpath, tuple(inherited))
             except DoorstepError as exc:
                 problems.extend(exc.problems)
+                if glyphs:  # the body is judged all the same: every problem in one run
+                    problems += glyph_problems(relpath, source, body, [])
                 continue
             if "sources" not in inherited:
                 for i, source_ in enumerate(meta.sources or []):
