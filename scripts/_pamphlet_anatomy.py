@@ -53,21 +53,22 @@ def capture() -> list[tuple]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    import doorstep.pamphlet as pamphlet
+    from doorstep.pamphlet.pool import Pool
+    from doorstep.pamphlet.render import render
 
     calls: list[tuple] = []
-    run = pamphlet.Pamphleteer.run
+    run = Pool.run
 
     def keeping(self, function, arguments):
-        if function is pamphlet.render:
+        if function is render:
             calls.extend(arguments)
         return run(self, function, arguments)
 
-    pamphlet.Pamphleteer.run = keeping
+    Pool.run = keeping
     try:
         build(load_config("mkdocs.yml"))
     finally:
-        pamphlet.Pamphleteer.run = run
+        Pool.run = run
     return calls
 
 

@@ -3,6 +3,7 @@ its PDFs read back the way a phone camera, a printer and a reader would."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -125,6 +126,31 @@ def test_print_files_are_a4_in_the_right_order(printed):
         assert sorted(found) == sorted(page_url(lang, slug) + f"?c={data['campaign']}"
                                        for lang in data["languages"] for slug in data["guides"])
 
+
+
+def test_every_pack_file_is_a_sound_pdf(printed):
+    """Stamped and imposed files are written by doorstep (stamp.py's Objects):
+    every object the cross-reference streams list is where they say."""
+    files = sorted(printed.rglob("*.pdf"))
+    assert files
+    for path in files:
+        reader = pypdf.PdfReader(path, strict=True)
+        for number in range(1, int(reader.trailer["/Size"])):
+            reader.get_object(number)  # strict: an object not at its offset raises
+        assert reader.pages[0].mediabox.width > 0, path
+
+
+def test_stamping_and_imposing_use_only_pypdf_public_api():
+    """pyproject.toml allows several pypdf majors: nothing private of it (an
+    underscore name, a pypdf._ module) may be used to write the packs."""
+    for name in ("stamp.py", "impose.py"):
+        tree = ast.parse((REPO / "src" / "doorstep" / "campaign" / name).read_text(encoding="utf-8"))
+        modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in modules if m.startswith("pypdf") and "._" in m], (name, modules)
+        private = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr.startswith("_")
+                   and not (isinstance(n.value, ast.Name) and n.value.id == "self")]
+        assert not private, (name, private)
 
 def test_saddle_stitch_order():
     assert saddle_order(4) == [(3, 0), (1, 2)]

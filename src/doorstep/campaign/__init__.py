@@ -36,7 +36,7 @@ from ..errors import DoorstepError, Problem, rel, warning
 from ..locale import catalogue, direction, strings as ui_strings
 from ..model import Library, load_library, node_line
 from ..files import swap_in, write_atomic
-from ..pamphlet import MAX_PAGES, PamphletJob, Pamphleteer, RenderJob, fonts, guide_job
+from ..pamphlet import PamphletJob, Pamphleteer, RenderJob, campaign_variant, fonts, guide_job
 from ..pamphlet.render import BASE
 from ..project import Settings, read_settings
 from ..translation import is_behind, language_name
@@ -45,8 +45,6 @@ from .model import CampaignFile, campaign_paths, load_campaigns
 __all__ = ["print_campaigns", "shard_of", "page_url", "Pack", "Printer"]
 
 TALLY_ROWS = 10
-BODY_SLOTS = ("ds-commune", "ds-qr")
-BOOKLET_PAGES = 4  # an A5 booklet: one A4 sheet, folded
 
 
 @dataclass
@@ -104,14 +102,6 @@ class Printer:
 
     # ------------------------------------------------------------------ bodies
 
-    def _css_names(self, paper: str) -> list[str]:
-        """campaign.css, and campaign-<paper>.css if the layout has one."""
-        own = f"campaign-{paper}.css"
-        return ["campaign.css"] + ([own] if (self.templates / own).is_file() else [])
-
-    def campaign_css(self, paper: str) -> str:
-        return "\n".join((self.templates / name).read_text(encoding="utf-8") for name in self._css_names(paper))
-
     def pamphlet_job(self, slug: str, lang: str) -> PamphletJob:
         """The pamphlet of `slug` at `lang`'s URL, made from the guide as the site makes its page."""
         guide = self.library.resolve(slug, lang)  # its pictures and body
@@ -122,26 +112,18 @@ class Printer:
                          self._url(self.library.default, slug))
 
     def bodies(self, units: list[tuple[str, str, str]]) -> dict[tuple, "Body"]:
-        """(slug, lang, paper) → its rendered campaign body, each rendered once."""
-        layout = self.pamphleteer.layout(*sorted({name for unit in units for name in self._css_names(unit[2])}))
-        jobs = []
-        for slug, lang, paper in units:
-            job = self.pamphlet_job(slug, lang)
-            variant = {"paper": paper, "css": Markup(self.campaign_css(paper))}
-            jobs.append(RenderJob(self.pamphleteer.job_key(job, layout, variant=f"campaign:{paper}"), "campaign-bodies",
-                                  partial(self.pamphleteer.checked_document, job, variant),
-                                  urljoin(BASE, job.page_path), job.files, job.guide.relpath,
-                                  f"campaign pamphlet ({lang}, {paper})", tags=False,
-                                  max_pages=BOOKLET_PAGES if paper == "a5-booklet" else MAX_PAGES))
+        """(slug, lang, paper) → its rendered campaign body (the campaign variant of
+        the pamphlet on that paper), each rendered once."""
+        jobs = [self.pamphleteer.render_job(self.pamphlet_job(slug, lang), campaign_variant(paper))
+                for slug, lang, paper in units]
         rendered = self._render(jobs, "pamphlet bodies (guide × language)")
-        for job, result in zip(jobs, rendered):
-            absent = [name for name in BODY_SLOTS if name not in result.anchors]
+        for (_slug, _lang, paper), result in zip(units, rendered):
+            absent = [name for name in campaign_variant(paper).slots if name not in result.anchors]
             if absent:
                 raise DoorstepError(Problem(f"{self.templates.name}/pamphlet.html", 1,
                                             f"the campaign pamphlet has no box with id '{absent[0]}'",
                                             "keep the campaign boxes (ids ds-qr, ds-commune) in the template"))
-        return {unit: Body(self.pamphleteer.cache_dir / "campaign-bodies" / f"{job.key}.pdf", result.anchors,
-                           result.pages)
+        return {unit: Body(self.pamphleteer.cache.path(job.kind, job.key), result.anchors, result.pages)
                 for unit, job, result in zip(units, jobs, rendered)}
 
     def _render(self, jobs: list[RenderJob], what: str):
@@ -150,7 +132,7 @@ class Printer:
         results = batch.wait()
         for problem in batch.warnings:
             self.say(str(problem))
-        stats = self.pamphleteer.last_stats
+        stats = batch.stats
         self.say(f"{what}: {stats['rendered']} rendered, {stats['cached']} from cache "
                  f"in {time.perf_counter() - started:.2f} s")
         return results
@@ -162,7 +144,8 @@ class Printer:
         rows = [{"title": self.library.resolve(slug, self.library.default).meta.title, "languages": list(spec.languages),
                  "pages": _span([bodies[(slug, lang, spec.paper)].pages for lang in spec.languages])}
                 for slug in spec.guides]
-        sheets = sum(_sheets(bodies[(slug, lang, spec.paper)].pages, spec.paper)
+        per_sheet = campaign_variant(spec.paper).pages_per_sheet  # A4 sheets a copy takes: pages / this, up
+        sheets = sum(-(-bodies[(slug, lang, spec.paper)].pages // per_sheet)
                      for slug in spec.guides for lang in spec.languages)
         return {"pack": rows, "sheets": sheets, "copies": spec.copies, "paper": spec.paper}
 
@@ -178,14 +161,13 @@ class Printer:
         for text, (shape, campaign) in unique.items():
             document = partial(self.env.get_template("team-sheet.html").render, t=strings, tally_rows=TALLY_ROWS,
                                font_stack=Markup(fonts.STACKS[strings.dir]), **shape)
-            key = self.pamphleteer.key(template, text, json.dumps(catalogue(strings.lang), sort_keys=True))
+            key = self.pamphleteer.cache.key(template, text, json.dumps(catalogue(strings.lang), sort_keys=True))
             jobs.append(RenderJob(key, "campaign-teams", document, BASE, {}, campaign.relpath,
                                   f"team sheet ({campaign.tag})", tags=False))
         rendered = self._render(jobs, "team sheets")
         made, problems = {}, []
         for (text, (shape, campaign)), job, result in zip(unique.items(), jobs, rendered):
-            made[text] = Body(self.pamphleteer.cache_dir / job.kind / f"{job.key}.pdf", result.anchors,
-                              result.pages)
+            made[text] = Body(self.pamphleteer.cache.path(job.kind, job.key), result.anchors, result.pages)
             if made[text].pages != 1 or "ds-commune" not in result.anchors:
                 problems.append(campaign.problem(("guides",), "the team sheet does not fit on one page",
                                                  "list fewer guides in this campaign"))
@@ -203,9 +185,10 @@ class Printer:
             sizes = {lang: _size(bodies[(spec.guides[0], lang, spec.paper)].anchors["ds-commune"])
                      for lang in spec.languages}
             sizes["team"] = _size(teams[campaign.tag].anchors["ds-commune"])
-            key = self.pamphleteer.key(template, spec.model_dump_json(), json.dumps(sizes, sort_keys=True),
-                                       json.dumps([catalogue(lang) for lang in [self.library.default, *spec.languages]],
-                                                  sort_keys=True, ensure_ascii=False))
+            key = self.pamphleteer.cache.key(template, spec.model_dump_json(), json.dumps(sizes, sort_keys=True),
+                                             json.dumps([catalogue(lang) for lang in [self.library.default,
+                                                                                      *spec.languages]],
+                                                        sort_keys=True, ensure_ascii=False))
             jobs.append(RenderJob(key, "campaign-communes", partial(self._commune_document, campaign, sizes),
                                   BASE, {}, campaign.relpath, f"campaign {campaign.tag}", tags=False))
         rendered = self._render(jobs, "commune blocks")
@@ -213,7 +196,7 @@ class Printer:
                     if (problem := _misfit(campaign, pages.anchors, pages.pages))]
         if problems:
             raise DoorstepError(problems)
-        return {c.tag: self.pamphleteer.cache_dir / job.kind / f"{job.key}.pdf" for c, job in zip(campaigns, jobs)}
+        return {c.tag: self.pamphleteer.cache.path(job.kind, job.key) for c, job in zip(campaigns, jobs)}
 
     def _commune_document(self, campaign: CampaignFile, sizes: dict) -> str:
         spec = campaign.spec
@@ -240,9 +223,9 @@ class Printer:
         for campaign in campaigns:
             spec = campaign.spec
             units = [(slug, lang, spec.paper) for lang in spec.languages for slug in spec.guides]
-            key = self.pamphleteer.key("print", spec.paper, *(str(bodies[u].path.name) for u in units))
+            key = self.pamphleteer.cache.key("print", spec.paper, *(str(bodies[u].path.name) for u in units))
             if key not in made:
-                path = self.pamphleteer.cache_dir / "campaign-prints" / f"{key}.pdf"
+                path = self.pamphleteer.cache.path("campaign-prints", key)
                 index = path.with_suffix(".json")
                 if not (path.is_file() and index.is_file()):
                     pamphlets = []
@@ -252,7 +235,7 @@ class Printer:
                         pamphlets.append(Pamphlet(pages, marks(bodies[unit].anchors, _heights(bodies[unit].path),
                                                                spec.languages.index(lang), self._url(lang, slug)),
                                                   direction(lang) == "rtl"))
-                    data, moved = (booklets if spec.paper == "a5-booklet" else in_order)(pamphlets)
+                    data, moved = (booklets if campaign_variant(spec.paper).booklet else in_order)(pamphlets)
                     write_atomic(index, json.dumps([list(vars(m).values()) for m in moved]).encode())
                     write_atomic(path, data)
                 made[key] = (path, [Mark(*values) for values in json.loads(index.read_text())])
@@ -290,7 +273,7 @@ class Printer:
                               marks(team.anchors, _heights(team.path), len(spec.languages), "")))
                 calls.append((str(temp), files, str(communes[spec.campaign]), self.pamphleteer.qr_level))
             packs = []
-            for campaign, temp, result in zip(campaigns, temps, self.pamphleteer.run(assemble, calls)):
+            for campaign, temp, result in zip(campaigns, temps, self.pamphleteer.pool.run(assemble, calls)):
                 written = result()
                 final = out / campaign.tag
                 (temp / PACK_MARK).write_text(f"made by doorstep print from {campaign.relpath}\n", encoding="utf-8")
@@ -347,11 +330,6 @@ def _size(box: tuple) -> tuple[float, float]:
 def _span(values: list[int]) -> str:
     low, high = min(values), max(values)
     return str(low) if low == high else f"{low}–{high}"
-
-
-def _sheets(pages: int, paper: str) -> int:
-    """A4 sheets one copy of a pamphlet of `pages` pages takes."""
-    return -(-pages // 4) if paper == "a5-booklet" else -(-pages // 2)
 
 
 def _misfit(campaign: CampaignFile, anchors: dict, pages: int) -> Problem | None:

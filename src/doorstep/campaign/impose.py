@@ -1,4 +1,10 @@
-"""The print shop's file: booklets imposed two-up on A4 landscape, or A4 pages in order."""
+"""The print shop's file: booklets imposed two-up on A4 landscape, or A4 pages in order.
+
+A booklet's sheet side is a new page drawing two body pages, each as a Form
+XObject (its drawing and resources, copied once); the file is written with
+stamp.py's `Objects`. A4 pages in order are the body pages themselves,
+through pypdf's `PdfWriter`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from io import BytesIO
 
 from pypdf import PageObject, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
 
-from .stamp import Mark, add_drawing, page_form
+from .stamp import HEADER, Mark, Objects, form_xobject, new_stream
 
 A4 = (595.276, 841.89)  # pt, portrait
 
@@ -44,11 +51,12 @@ def booklets(pamphlets: list[Pamphlet]) -> tuple[bytes, list[Mark]]:
     for duplex printing (flip on the short edge), one after the other; every
     booklet starts on a sheet of its own. Returns the PDF and the pamphlets'
     marks moved to where their pages went."""
-    writer, moved = PdfWriter(), []
+    pdf, moved, sides = Objects(HEADER, 1), [], []
+    tree = pdf.reserve()  # the page tree, written once every side is
     width, height = A4[1], A4[0]
     for pamphlet in pamphlets:
+        mapping: dict = {}  # the body's objects copied so far (its fonts serve all its pages)
         for left, right in saddle_order(len(pamphlet.pages), pamphlet.rtl):
-            side = writer.add_blank_page(width, height)
             data, forms = b"", {}
             for half, index in ((0, left), (1, right)):
                 if index is None:
@@ -56,13 +64,23 @@ def booklets(pamphlets: list[Pamphlet]) -> tuple[bytes, list[Mark]]:
                 page = pamphlet.pages[index]  # centred in its half (A5 is a hair narrower than half an A4)
                 x = half * width / 2 + (width / 2 - float(page.mediabox.width)) / 2
                 y = (height - float(page.mediabox.height)) / 2
-                forms[f"/P{half}"] = page_form(writer, page)
+                resources = page.raw_get("/Resources") if "/Resources" in page else DictionaryObject()
+                forms[NameObject(f"/P{half}")] = pdf.add(form_xobject(page, pdf.copy(resources, mapping)))
                 data += f"q 1 0 0 1 {x:.3f} {y:.3f} cm /P{half} Do Q\n".encode()
-                moved += [replace(m, page=len(writer.pages) - 1, x=m.x + x, y=m.y + y)
-                          for m in pamphlet.marks if m.page == index]
+                moved += [replace(m, page=len(sides), x=m.x + x, y=m.y + y) for m in pamphlet.marks if m.page == index]
+            side = DictionaryObject({
+                NameObject("/Type"): NameObject("/Page"), NameObject("/Parent"): tree,
+                NameObject("/MediaBox"): ArrayObject(FloatObject(v) for v in (0, 0, width, height)),
+                NameObject("/Resources"): DictionaryObject({NameObject("/XObject"): DictionaryObject(forms)}),
+            })
             if data:
-                add_drawing(writer, side, data, forms)
-    return _bytes(writer), moved
+                side[NameObject("/Contents")] = pdf.add(new_stream(data))
+            sides.append(pdf.add(side))
+    pdf.put(tree.idnum, DictionaryObject({NameObject("/Type"): NameObject("/Pages"),
+                                          NameObject("/Kids"): ArrayObject(sides),
+                                          NameObject("/Count"): NumberObject(len(sides))}))
+    root = pdf.add(DictionaryObject({NameObject("/Type"): NameObject("/Catalog"), NameObject("/Pages"): tree}))
+    return pdf.finish({"/Root": root}), moved
 
 
 def in_order(pamphlets: list[Pamphlet]) -> tuple[bytes, list[Mark]]:

@@ -10,15 +10,20 @@ the team sheet) left byte for byte as it is, plus an incremental update: the
 changed page objects, the commune's blocks with their fonts, the new drawing
 and a cross-reference stream. Each cached PDF is parsed once per process, so
 a commune's file costs a few milliseconds.
+
+pypdf reads the PDFs and writes single objects; the files themselves (an
+update, or impose.py's new file) are written here (`Objects`), with pypdf's
+public API only: no private names, nothing of its writer's internals.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
 
-from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader
 from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, IndirectObject,
                            NameObject, NumberObject, StreamObject)
 
@@ -97,7 +102,7 @@ def block_name(index: int) -> str:
     return f"/DsBlock{index}"
 
 
-def _stream(data: bytes) -> StreamObject:
+def new_stream(data: bytes) -> StreamObject:
     stream = DecodedStreamObject()
     stream.set_data(data)
     return stream.flate_encode() if len(data) > 200 else stream
@@ -112,10 +117,22 @@ def _with_xobjects(resources: DictionaryObject, forms: dict) -> DictionaryObject
     return copy
 
 
-def _form(page: PageObject, resources) -> StreamObject:
+STREAM_DATA_RE = re.compile(rb"\nstream\r?\n(.*)\r?\nendstream\s*\Z", re.S)
+
+
+def stored_data(stream: StreamObject) -> bytes:
+    """The stream's data as its file stores it, still encoded (its /Filter
+    goes with its dictionary): what pypdf writes between `stream` and
+    `endstream`. (Its `get_data()` gives the data decoded.)"""
+    out = BytesIO()
+    stream.write_to_stream(out)
+    return STREAM_DATA_RE.search(out.getvalue()).group(1)
+
+
+def form_xobject(page: PageObject, resources) -> StreamObject:
     """`page`'s drawing as a Form XObject with `resources`."""
     contents = page.get_contents()
-    form = _stream(contents.get_data() if contents is not None else b"")
+    form = new_stream(contents.get_data() if contents is not None else b"")
     box = page.mediabox
     form.update({
         NameObject("/Type"): NameObject("/XObject"),
@@ -126,40 +143,51 @@ def _form(page: PageObject, resources) -> StreamObject:
     return form
 
 
-# ---------------------------------------------------------------- one pamphlet: an incremental update
+# ---------------------------------------------------------------- writing PDF objects
 
-class Update:
-    """Objects appended to a PDF, and the cross-reference stream that finds them."""
+HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
-    def __init__(self, base: Parsed):
-        self.base = base
-        self.next = base.size
+
+class Objects:
+    """PDF objects written after `prefix` (a whole PDF, for an incremental
+    update; a header, for a new file), numbered from `first`, then the
+    cross-reference stream that finds them."""
+
+    def __init__(self, prefix: bytes, first: int):
+        self.prefix = prefix
+        self.next = first
         self.out = BytesIO()
-        self.offsets: dict[int, int] = {}
+        # number → offset; a new file's object 0 is the head of its free list (None)
+        self.offsets: dict[int, int | None] = {} if first > 1 else {0: None}
 
-    def add(self, obj) -> IndirectObject:
+    def reserve(self) -> IndirectObject:
+        """A number for an object `put` later (one that refers to objects not written yet)."""
         ref = IndirectObject(self.next, 0, None)
         self.next += 1
+        return ref
+
+    def add(self, obj) -> IndirectObject:
+        ref = self.reserve()
         self.put(ref.idnum, obj)
         return ref
 
     def put(self, number: int, obj) -> None:
-        self.offsets[number] = len(self.base.data) + self.out.tell()
+        self.offsets[number] = len(self.prefix) + self.out.tell()
         self.out.write(f"{number} 0 obj\n".encode())
         obj.write_to_stream(self.out)
         self.out.write(b"\nendobj\n")
 
     def copy(self, obj, mapping: dict):
-        """`obj` of another PDF, with everything it refers to added here."""
+        """`obj` of another PDF, with everything it refers to added here
+        (`mapping`: that PDF's object numbers → their copies here)."""
         if isinstance(obj, IndirectObject):
             if obj.idnum not in mapping:
-                mapping[obj.idnum] = ref = IndirectObject(self.next, 0, None)
-                self.next += 1
+                mapping[obj.idnum] = ref = self.reserve()
                 self.put(ref.idnum, self.copy(obj.get_object(), mapping))
             return mapping[obj.idnum]
         if isinstance(obj, StreamObject):
             copy = StreamObject()
-            copy._data = obj._data  # still encoded: /Filter is copied with the dictionary
+            copy.set_data(stored_data(obj))  # still encoded: /Filter is copied with the dictionary
             copy.update({k: self.copy(v, mapping) for k, v in obj.items()})
             return copy
         if isinstance(obj, DictionaryObject):
@@ -168,38 +196,40 @@ class Update:
             return ArrayObject(self.copy(v, mapping) for v in obj)
         return obj
 
-    def finish(self) -> bytes:
+    def finish(self, trailer: dict) -> bytes:
+        """The prefix, the objects and their cross-reference stream, with `trailer`'s entries."""
         number = self.next
-        self.offsets[number] = offset = len(self.base.data) + self.out.tell()
+        self.offsets[number] = offset = len(self.prefix) + self.out.tell()
         index, rows = [], b""
         for n in sorted(self.offsets):
             if index and index[-2] + index[-1] == n:
                 index[-1] += 1
             else:
                 index += [n, 1]
-            rows += b"\x01" + self.offsets[n].to_bytes(4, "big") + b"\x00\x00"
-        xref = _stream(rows)
-        trailer = self.base.reader.trailer
+            at = self.offsets[n]
+            rows += b"\x00\x00\x00\x00\x00\xff\xff" if at is None else b"\x01" + at.to_bytes(4, "big") + b"\x00\x00"
+        xref = new_stream(rows)
         xref.update({
             NameObject("/Type"): NameObject("/XRef"), NameObject("/Size"): NumberObject(number + 1),
             NameObject("/Index"): ArrayObject(NumberObject(i) for i in index),
             NameObject("/W"): ArrayObject(NumberObject(w) for w in (1, 4, 2)),
-            NameObject("/Prev"): NumberObject(self.base.startxref),
-            **{NameObject(k): trailer.raw_get(k) for k in ("/Root", "/Info", "/ID") if k in trailer},
+            **{NameObject(k): v for k, v in trailer.items()},
         })
         self.put(number, xref)
         self.out.write(f"startxref\n{offset}\n%%EOF\n".encode())
-        return self.base.data + self.out.getvalue()
+        return self.prefix + self.out.getvalue()
 
+
+# ---------------------------------------------------------------- one pamphlet: an incremental update
 
 def stamp(base: Parsed, marks: list[Mark], commune: Parsed, level: str) -> bytes:
     """`base` with `marks` drawn on its pages, the blocks taken from `commune`."""
-    update = Update(base)
+    update = Objects(base.data, base.size)
     mapping: dict = {}
     forms = {}
     for index in sorted({m.block for m in marks if not m.size}):
         block = commune.reader.pages[index]
-        forms[block_name(index)] = update.add(_form(block, update.copy(block.raw_get("/Resources"), mapping)))
+        forms[block_name(index)] = update.add(form_xobject(block, update.copy(block.raw_get("/Resources"), mapping)))
     pages = base.reader.pages
     for index in sorted({m.page for m in marks}):
         page = pages[index]
@@ -207,26 +237,10 @@ def stamp(base: Parsed, marks: list[Mark], commune: Parsed, level: str) -> bytes
         own = list(contents) if isinstance(contents, ArrayObject) else [contents]
         data = drawing([m for m in marks if m.page == index], level)
         changed = DictionaryObject(page.items())
-        changed[NameObject("/Contents")] = ArrayObject([update.add(_stream(b"q\n")), *own,
-                                                        update.add(_stream(b"Q\n" + data))])
+        changed[NameObject("/Contents")] = ArrayObject([update.add(new_stream(b"q\n")), *own,
+                                                        update.add(new_stream(b"Q\n" + data))])
         changed[NameObject("/Resources")] = _with_xobjects(page["/Resources"], forms)
         update.put(page.indirect_reference.idnum, changed)
-    return update.finish()
-
-
-# ---------------------------------------------------------------- placing pages with pypdf
-
-def page_form(writer: PdfWriter, page: PageObject) -> IndirectObject:
-    """`page` (of any PDF) as a Form XObject of `writer`, to draw anywhere."""
-    resources = page["/Resources"].clone(writer) if "/Resources" in page else DictionaryObject()
-    return writer._add_object(_form(page, resources))
-
-
-def add_drawing(writer: PdfWriter, page: PageObject, data: bytes, forms: dict[str, IndirectObject]) -> None:
-    """Draw `data` over the page's own drawing (kept in q … Q so its graphics
-    state cannot leak), with `forms` named in its resources."""
-    current = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
-    own = list(current.get_object()) if isinstance(current.get_object(), ArrayObject) else [current]
-    page[NameObject("/Contents")] = ArrayObject([writer._add_object(_stream(b"q\n")), *own,
-                                                 writer._add_object(_stream(b"Q\n" + data))])
-    page[NameObject("/Resources")] = _with_xobjects(page.get("/Resources") or DictionaryObject(), forms)
+    trailer = base.reader.trailer
+    return update.finish({"/Prev": NumberObject(base.startxref),
+                          **{k: trailer.raw_get(k) for k in ("/Root", "/Info", "/ID") if k in trailer}})
