@@ -269,3 +269,26 @@ def test_a_link_to_another_guides_heading_works_on_every_languages_site(tmp_path
     for lang in ("vi", "en", "ar", "fa"):
         page = project / "site" / ("" if lang == "vi" else lang) / "only-vi" / "index.html"
         assert 'demo/#find"' in page.read_text(encoding="utf-8"), lang
+
+
+def test_print_into_a_folder_under_a_file_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = run("print", str(REPO / "pamphlets" / "campaigns"), "-f", str(REPO / "mkdocs.yml"),
+                 "--out", str(blocker / "packs"), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{blocker} is a file, not a folder" in result.stderr
+
+
+def test_new_with_a_300_letter_slug_is_one_line(tmp_path):
+    project = make_project(tmp_path / "p")
+    result = run("new", "a" * 300, cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is not a short ASCII slug" in result.stderr and not (project / "guides" / ("a" * 300)).exists()
+
+
+def test_a_slug_with_a_trailing_newline_is_refused(tmp_path):
+    project = make_project(tmp_path / "p")
+    result = run("new", "vneid-2\n", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is not a short ASCII slug" in result.stderr

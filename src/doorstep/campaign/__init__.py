@@ -376,6 +376,10 @@ def print_warnings(campaigns: list[CampaignFile], library: Library, settings: Se
 def check_targets(campaigns: list[CampaignFile], out: Path, root: Path) -> None:
     """A pack replaces out/<tag>/ only if that folder is an earlier pack."""
     problems = []
+    blocked = next((p for p in [out, *out.parents] if p.exists() and not p.is_dir()), None)
+    if blocked is not None:  # --out under a file: nothing could be written there
+        raise DoorstepError(Problem(str(out), 1, f"{blocked} is a file, not a folder: no pack can be written there",
+                                    "choose another folder with --out"))
     for campaign in campaigns:
         target = out / campaign.tag
         if target.exists() and not (target / PACK_MARK).is_file():
