@@ -232,3 +232,30 @@ def test_campaign_pamphlets_print_the_body_the_site_renders():
                 assert job.files == library.resolve(slug, lang).rendered.files()
     finally:
         printer.close()
+
+
+def test_cached_bodies_are_judged_again_when_a_picture_or_a_link_target_changes(tmp_path):
+    """Bodies are kept between runs (.cache/doorstep/bodies.pickle), but never
+    trusted after a file they depend on changed."""
+    project = make(tmp_path)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": SITE_URL}
+
+    def run_check():
+        return subprocess.run([str(BIN / "doorstep"), "check", "-f", str(project / "mkdocs.yml")],
+                              capture_output=True, text=True, env=env, cwd=project, timeout=300)
+
+    assert run_check().returncode == 0
+    assert (project / ".cache" / "doorstep" / "bodies.pickle").is_file()
+    picture = project / "guides" / "demo" / "phone.svg"
+    good = picture.read_text(encoding="utf-8")
+    picture.write_text(good.replace("<svg ", '<svg onload="alert(1)" ', 1), encoding="utf-8")
+    result = run_check()
+    assert result.returncode == 1 and "phone.svg" in result.stderr and "onload" in result.stderr
+    picture.write_text(good, encoding="utf-8")
+    assert run_check().returncode == 0
+    import shutil
+
+    shutil.rmtree(project / "guides" / "demo")
+    result = run_check()
+    assert result.returncode == 1
+    assert f"{GUIDE}:22: link '../demo/index.md' points to nothing" in result.stderr

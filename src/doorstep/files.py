@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of doorstep's own code and UI strings: part of every cache key, so a
+    code change renders bodies and pamphlets again."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -503,7 +503,7 @@ def _unknown_language(path: Path, root: Path, lang: str, languages: list[str]) -
 
 def load_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
                  allowed_domains: list[str] | None = None, markdown_extensions: list | None = None,
-                 glyphs: bool = True) -> Library:
+                 glyphs: bool = True, cache_dir: Path | None = None) -> Library:
     """Read, validate and render every guide under `docs_dir`. Raises DoorstepError listing every problem.
 
     With `allowed_domains`, every external link and official source must be on
@@ -511,7 +511,7 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
     `markdown_extensions` (mkdocs.yml's) render the bodies, with doorstep's last.
     """
     library, problems = read_library(docs_dir, languages, default, root, allowed_domains, markdown_extensions,
-                                     glyphs)
+                                     glyphs, cache_dir)
     if problems:
         raise DoorstepError(problems)
     return library
@@ -519,15 +519,16 @@ def load_library(docs_dir: Path, languages: list[str], default: str, root: Path 
 
 def read_library(docs_dir: Path, languages: list[str], default: str, root: Path | None = None,
                  allowed_domains: list[str] | None = None, markdown_extensions: list | None = None,
-                 glyphs: bool = True) -> tuple[Library, list[Problem]]:
+                 glyphs: bool = True, cache_dir: Path | None = None) -> tuple[Library, list[Problem]]:
     """Every guide file that validates, rendered, and the problems of the others
-    (sorted by file and line). The build and `doorstep check` both call this."""
+    (sorted by file and line). The build and `doorstep check` both call this.
+    With `cache_dir`, bodies whose inputs did not change are taken from there (body/cache.py)."""
     docs_dir = Path(docs_dir)
     root = Path(root or docs_dir.parent)
     library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default,
                       allowed_domains=list(allowed_domains or []))
     renderer = Renderer(DEFAULT_EXTENSIONS if markdown_extensions is None else markdown_extensions, docs_dir, root,
-                        allowed_domains)
+                        allowed_domains, cache_dir)
     problems: list[Problem] = []
     raw: dict[str, dict[str, tuple]] = {}
     anchors: list[Anchor] = []
@@ -637,6 +638,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         used.update(p.resolve() for p in body.pictures.values())
         library.homes[lang] = body
 
+    renderer.save()
     problems += check_anchors(anchors, ids_of, root, list(languages), default)
     problems += unpublishable(docs_dir, root, used)
     problems.sort(key=lambda p: (p.path, p.line))

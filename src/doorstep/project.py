@@ -122,11 +122,11 @@ def load_project(config_file: Path) -> Library:
     """The validated guides of the site described by `config_file`."""
     s = read_settings(config_file)
     return load_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains,
-                        markdown_extensions=s.markdown_extensions)
+                        markdown_extensions=s.markdown_extensions, cache_dir=s.root / s.doorstep["cache_dir"])
 
 
 def read_project(config_file: Path) -> tuple[Library, list[Problem]]:
     """The guides that validate, and the problems of those that do not."""
     s = read_settings(config_file)
     return read_library(s.docs_dir, s.languages, s.default, s.root, allowed_domains=s.allowed_domains,
-                        markdown_extensions=s.markdown_extensions)
+                        markdown_extensions=s.markdown_extensions, cache_dir=s.root / s.doorstep["cache_dir"])

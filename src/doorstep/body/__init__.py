@@ -19,16 +19,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import markdown
-from markdown.extensions import Extension
-from markdown.serializers import to_xhtml_string
-from markdown.treeprocessors import Treeprocessor
-
 from ..errors import Problem
-from .gate import Gate
-from .shape import Shaper
 
-MKDOCS_EXTENSIONS = ("toc", "tables", "fenced_code")  # MkDocs adds these to every site
 MAX_LIST_ITEMS = 30  # items in one list: a step that needs more is several steps
 # Python-Markdown's inline patterns take quadratic time on runs of brackets,
 # angle brackets and backticks (3,000 '[' in one paragraph: seconds; 20,000:
@@ -76,6 +68,16 @@ class Body:
     text: str = ""  # what a reader reads (search, glyph coverage)
     steps: int = 0
     problems: list[Problem] = field(default_factory=list)
+    depends: dict[str, str] = field(default_factory=dict)  # other files the gate looked at → what it saw (cache.py)
+
+    def __getstate__(self) -> dict:
+        # Kept (body/cache.py) as its XHTML: pickling an element tree costs 25 times more than parsing it back.
+        from markdown.serializers import to_xhtml_string
+
+        return {**self.__dict__, "tree": to_xhtml_string(self.tree)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, tree=ET.fromstring(state["tree"]))
 
     def site_html(self, page_path: str) -> str:
         """The body as the page at `page_path` (e.g. "en/vneid/") shows it: its
@@ -103,6 +105,8 @@ class Body:
 
 def serialize(tree: ET.Element, pictures: dict[str, str] | None = None) -> str:
     """HTML of the tree's children; `pictures` maps an <img> src to the one to write."""
+    from markdown.serializers import to_xhtml_string  # here: a run whose bodies are all cached never loads Markdown
+
     changed = []
     if pictures:
         for img in tree.iter("img"):
@@ -141,51 +145,47 @@ def _reading_text(element: ET.Element) -> str:
     return " ".join(parts) if element.tag not in ("em", "strong", "b", "i", "code", "a", "bdi", "span") else "".join(parts)
 
 
-class _Last(Treeprocessor):
-    """Gate, then shape: the last thing that touches the tree."""
-
-    def __init__(self, md, renderer: "Renderer"):
-        super().__init__(md)
-        self.renderer = renderer
-
-    def run(self, root: ET.Element) -> None:
-        self.renderer._finish_tree(self.md, root)
-
-
-class DoorstepExtension(Extension):
-    def __init__(self, renderer: "Renderer"):
-        super().__init__()
-        self.renderer = renderer
-
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(_Last(md, self.renderer), "doorstep", -1000)  # after every other one
-
-
-def markdown_parser(extensions: list, extra: list | None = None) -> markdown.Markdown:
-    """Python-Markdown as MkDocs runs it: mkdocs.yml's `markdown_extensions` (as
-    written there: names, or {name: options}) and MkDocs' own ones."""
-    names, configs = list(MKDOCS_EXTENSIONS), {}
-    for item in extensions:
-        for name, options in (item.items() if isinstance(item, dict) else [(item, None)]):
-            names.append(name)
-            if options:
-                configs[name] = options
-    return markdown.Markdown(extensions=list(dict.fromkeys(names)) + (extra or []), extension_configs=configs)
-
-
 class Renderer:
     """Renders bodies with the site's Markdown extensions and doorstep's, last."""
 
-    def __init__(self, extensions: list, docs_dir: Path, root: Path, allowed_domains: list[str] | None):
+    def __init__(self, extensions: list, docs_dir: Path, root: Path, allowed_domains: list[str] | None,
+                 cache_dir: Path | None = None):
         self.docs_dir = Path(docs_dir)
         self.root = Path(root)
         self.allowed = allowed_domains or []
-        self.md = markdown_parser(extensions, [DoorstepExtension(self)])
+        self.extensions = extensions
+        self._md = None  # made when a body is first rendered (not at all when every body is cached)
         self._body: Body | None = None
         self._docs_dir = self.docs_dir.resolve()
         self.pictures: dict[tuple, tuple] = {}  # (file, src) → its verdict: each picture judged once a run
+        self.cache = None
+        self._used: set[str] = set()
+        if cache_dir is not None:
+            from .cache import BodyCache
+
+            self.cache = BodyCache(cache_dir, repr((extensions, self.allowed, str(self._docs_dir))))
 
     def render(self, document: Document) -> Body:
+        """The body of `document`: rendered, or as rendered before if nothing it depends on changed."""
+        if self.cache is None:
+            return self._render(document)
+        key = self.cache.key(document)
+        self._used.add(key)
+        body = self.cache.get(document)
+        if body is None:
+            body = self._render(document)
+            self.cache.put(document, body)
+        return body
+
+    def save(self) -> None:
+        """Keep this run's bodies for the next run (nothing without a cache folder)."""
+        if self.cache is not None:
+            try:
+                self.cache.save(self._used)
+            except OSError:
+                pass  # a read-only project: the next run renders again
+
+    def _render(self, document: Document) -> Body:
         folder = document.path.parent.resolve().relative_to(self._docs_dir).as_posix()
         site_path = "" if folder == "." else folder + "/"
         body = Body(document, ET.Element("div"), site_path)
@@ -194,14 +194,21 @@ class Renderer:
             body.problems.append(too_complex)
             return body
         self._body = body
+        if self._md is None:
+            from .extension import DoorstepExtension, markdown_parser
+
+            self._md = markdown_parser(self.extensions, [DoorstepExtension(self)])
         try:
-            self.md.reset()
-            body.html = self.md.convert(document.text)
+            self._md.reset()
+            body.html = self._md.convert(document.text)
         finally:
             self._body = None
         return body
 
-    def _finish_tree(self, md: markdown.Markdown, root: ET.Element) -> None:
+    def _finish_tree(self, md, root: ET.Element) -> None:
+        from .gate import Gate
+        from .shape import Shaper
+
         body = self._body
         gate = Gate(md, body, self._docs_dir, self.root, self.allowed, self.pictures)
         gate.run(root)

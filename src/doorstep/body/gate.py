@@ -224,8 +224,9 @@ class Gate:
                 self.body.anchors.append(Anchor(self.doc.relpath, line, href, self.doc.path, unquote(parts.fragment)))
             return
         target = self._inside(self.folder / unquote(parts.path), self.docs_dir)
-        if target is not None and target.is_dir():
+        if target is not None and self.seen(target) == "dir":
             target = target / "index.md"
+            self.seen(target)
         if target is None or not target.is_file() or not PAGE_RE.match(target.name):
             self.problem(line, f"link '{href}' points to nothing",
                          "link to another guide as ../<slug>/index.md, or fix the spelling")
@@ -251,6 +252,8 @@ class Gate:
         if src and not addresses.scheme(src) and not src.startswith("/") and not parts.query and not parts.fragment \
                 and not addresses.HIDDEN.search(src) and "\\" not in src:
             target = self._inside(self.folder / unquote(parts.path), self.folder)
+            if target is not None:
+                self.seen(target, content=True)
         if target is None:
             self.problem(line, f"image '{src}' is not a file in the guide's folder",
                          "put the picture next to index.md and write its file name")
@@ -271,6 +274,14 @@ class Gate:
             if checked is not None and checked.text:
                 self.body.picture_text[src] = checked.text
         self.body.pictures[src] = target
+
+    def seen(self, path: Path, content: bool = False) -> str:
+        """What `path` is now, noted: a cached body is used again only while it stays so."""
+        from .cache import state
+
+        seen = state(path, content)
+        self.body.depends[str(path)] = seen
+        return seen.split(":")[0]
 
     @staticmethod
     def _inside(path: Path, folder: Path) -> Path | None:

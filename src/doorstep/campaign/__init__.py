@@ -400,7 +400,8 @@ def print_campaigns(args: list[Path], config_file: Path, out: Path | None = None
         raise DoorstepError(Problem(str(config_file), 1, "site_url is empty",
                                     "set it (or DOORSTEP_SITE_URL): every QR code starts with it"))
     library = load_library(settings.docs_dir, settings.languages, settings.default, settings.root,
-                           allowed_domains=settings.allowed_domains, markdown_extensions=settings.markdown_extensions)
+                           allowed_domains=settings.allowed_domains, markdown_extensions=settings.markdown_extensions,
+                           cache_dir=settings.root / settings.doorstep["cache_dir"])
     paths = campaign_paths(args, settings.root)
     campaigns = {c.path: c for c in load_campaigns(paths, settings.root, library)}  # all checked, whatever the shard
     mine = [campaigns[path] for path in shard_of(list(campaigns), shard)]

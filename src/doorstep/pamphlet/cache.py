@@ -12,27 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-from ..files import write_atomic
+from ..files import code_fingerprint, write_atomic
 from . import fonts
 from .render import Rendered, native_fingerprint
 
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "qrcode", "babel", "jinja2")
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """Hash of doorstep's own code and UI strings: a code change re-renders pamphlets."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".yml") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def salt() -> str:

@@ -179,7 +179,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 ui_strings(lang)
             self.library = load_library(Path(config.docs_dir), languages, i18n.default_language, root,
                                         allowed_domains=[d.lower() for d in self.config.allowed_domains],
-                                        markdown_extensions=site_extensions(config))
+                                        markdown_extensions=site_extensions(config),
+                                        cache_dir=root / self.config.cache_dir)
             if self.config.pamphlets and self.pamphleteer is None:
                 self.pamphleteer = Pamphleteer(
                     template_dir=root / self.config.pamphlet_dir,
