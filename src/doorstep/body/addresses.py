@@ -21,16 +21,24 @@ FORMAT = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\
 DOTS = re.compile("[.\u3002\uff0e\uff61\u2024\ufe52]")
 IDEOGRAPHIC_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": ".", "\u2024": ".", "\ufe52": "."})
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-# An address written as text: a URL with a scheme, or a host name that ends
-# in a top-level domain (letters only), not part of an e-mail address.
+# An address written as text: a URL with a scheme, or a host name (labels
+# joined by dots, ending in letters), not part of an e-mail address. Any
+# letters may be a top-level domain (there are over a thousand), so only the
+# endings of the files a guide is made of are taken for file names.
 TEXT_ADDRESS = re.compile(
     r"(?i)\b(?:https?|ftp|file|javascript|data)://[^\s<>\"'()]+"
-    r"|(?<![\w@.-])(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-    r"(?:vn|com|net|org|info|biz|io|me|app|co|xyz|top|site|online|link|ly|cc|tk|ml|ga|cf|gq|shop|store|club|"
-    r"live|click|icu|vip|pro|asia|gov|edu|int|mobi|tel|page|dev|cloud|support|help|services?|zalo)\b"
+    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?!(?:svg|png|jpe?g|webp|gif|pdf|txt|html?|ya?ml|json|css)\b)(?:[a-z]{2,24}|xn--[a-z0-9-]{1,59})\b"
     r"(?:/[^\s<>\"'()]*)?"
 )
 TRAILING = ".,;:!?،؛)"
+# Endings people know as web addresses: written in capitals too ("EVIL.COM").
+# Any other ending counts only in small letters, so that an abbreviation such
+# as "TP.HCM" (Ho Chi Minh City) is not taken for an address.
+KNOWN_TLDS = {"vn", "com", "net", "org", "info", "biz", "io", "me", "app", "co", "xyz", "top", "site", "online",
+              "link", "ly", "cc", "tk", "ml", "ga", "cf", "gq", "shop", "store", "club", "live", "click", "icu", "vip",
+              "pro", "asia", "gov", "edu", "int", "mobi", "page", "dev", "cloud", "support", "help", "ru", "cn", "tv",
+              "uk", "us", "de", "fr", "jp", "kr", "in", "ir", "sa", "ae", "eu", "ws", "to", "gl", "gg", "bit"}
 
 
 def normal_host(host: str) -> str | None:
@@ -110,7 +118,10 @@ def text_addresses(text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text)
     text = FORMAT.sub("", text).translate(IDEOGRAPHIC_DOTS)  # "gov.vn\u200b.evil.com" is evil.com
     for match in TEXT_ADDRESS.finditer(text):
-        found.append(match.group(0).rstrip(TRAILING))
+        address = match.group(0).rstrip(TRAILING)
+        host = address.split("://")[-1].split("/")[0]
+        if "://" in address or host.rsplit(".", 1)[-1].lower() in KNOWN_TLDS or not host.isupper():
+            found.append(address)
     return found
 
 
