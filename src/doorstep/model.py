@@ -527,6 +527,10 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
     root = Path(root or docs_dir.parent)
     library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default,
                       allowed_domains=list(allowed_domains or []))
+    if cache_dir is not None and glyphs:
+        from .pamphlet import fonts
+
+        fonts.use_cache(cache_dir)
     renderer = Renderer(DEFAULT_EXTENSIONS if markdown_extensions is None else markdown_extensions, docs_dir, root,
                         allowed_domains, cache_dir)
     problems: list[Problem] = []
