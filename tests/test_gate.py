@@ -163,6 +163,15 @@ def test_allowed_addresses_in_every_form_pass(tmp_path):
     assert 'href="https://DichVuCong.Gov.VN./tra-cuu?a=1&amp;b=2"' in page
 
 
+def test_a_table_with_aligned_columns_passes_without_style(tmp_path):
+    table = "| Việc | Phí |\n|:---|---:|\n| Đăng ký | Miễn phí |"
+    project = make(tmp_path, {"Làm việc ba.": table})
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    page = (project / "site" / "only-vi" / "index.html").read_text(encoding="utf-8")
+    assert '<td align="right">Miễn phí</td>' in page and "style=" not in page.split('class="ds-steps"')[1]
+
+
 # ---------------------------------------------------------------- the same body on paper
 
 def _pdf_text(path) -> str:

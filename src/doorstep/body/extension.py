@@ -48,6 +48,8 @@ def markdown_parser(extensions: list, extra: list | None = None) -> markdown.Mar
             names.append(name)
             if options:
                 configs[name] = options
+    # Table cells aligned with `align`, not `style` (no style attribute passes the gate).
+    configs["tables"] = {**configs.get("tables", {}), "use_align_attribute": True}
     return markdown.Markdown(extensions=list(dict.fromkeys(names)) + (extra or []), extension_configs=configs)
 
 
