@@ -13,6 +13,7 @@ address, as MkDocs would. Every problem names the file and line.
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import replace
 import xml.etree.ElementTree as ET
@@ -23,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
 
 from ..errors import Problem
-from . import addresses
+from . import MAX_LIST_ITEMS, Anchor, addresses
 
 if TYPE_CHECKING:
     from . import Body
@@ -100,8 +101,6 @@ class Gate:
             if element.get("id"):
                 self.body.ids.add(element.get("id"))
             if element.tag in ("ul", "ol"):
-                from . import MAX_LIST_ITEMS
-
                 items = sum(1 for child in element if child.tag == "li")
                 if items > MAX_LIST_ITEMS:
                     first = next((c for c in element if c.tag == "li"), None)
@@ -218,8 +217,6 @@ class Gate:
             return
         if not parts.path:
             if parts.fragment:
-                from . import Anchor
-
                 self.body.anchors.append(Anchor(self.doc.relpath, line, href, self.doc.path, unquote(parts.fragment)))
             return
         target = self._inside(self.folder / unquote(parts.path), self.docs_dir)
@@ -232,10 +229,8 @@ class Gate:
             del a.attrib["href"]
             return
         if parts.fragment:
-            from . import Anchor
-
             self.body.anchors.append(Anchor(self.doc.relpath, line, href, target, unquote(parts.fragment)))
-        folder = Path(_relative(target.parent, self.folder))
+        folder = Path(os.path.relpath(target.parent, self.folder))
         a.set("href", (folder.as_posix() + "/" if folder.as_posix() != "." else "./")
               + (f"#{parts.fragment}" if parts.fragment else ""))
 
@@ -294,9 +289,3 @@ def _own_host(element: ET.Element) -> str | None:
     if element.tag != "a" or not element.get("href", "").lower().startswith(("https:", "http:")):
         return None
     return addresses.normal_host(urlsplit(element.get("href")).hostname or "")
-
-
-def _relative(target: Path, start: Path) -> str:
-    import os
-
-    return os.path.relpath(target, start)
