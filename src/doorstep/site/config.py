@@ -18,3 +18,7 @@ class DoorstepConfig(base.Config):
     allowed_domains = c.ListOfItems(c.Type(str), default=[])
     """Domains every external link and official source must be on (or below),
     e.g. gov.vn: a look-alike such as vneid-gov.com stops the build. Empty: any."""
+    precompress = c.Type(bool, default=True)
+    """Write every text file of the site also as .gz and .br beside it, for a
+    server that serves them as they are (deploy/nginx/). Off: a static host
+    that compresses by itself gets no extra files."""

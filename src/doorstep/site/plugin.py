@@ -34,6 +34,7 @@ from ..files import swap_in, write_atomic
 from ..pamphlet import PamphletJob, Pamphleteer, guide_job
 from ..translation import is_behind
 from . import search
+from .compress import precompress, user_cache
 from .config import DoorstepConfig
 
 log = logging.getLogger("mkdocs.plugins.doorstep")
@@ -172,6 +173,10 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             raise PluginError("mkdocs.yml:1: site_url is empty — set it (or DOORSTEP_SITE_URL) to the address "
                               "the site is published at: every canonical URL and QR code starts with it")
         self.pdf_sizes = {}
+        # One scope for Material's stored settings on every page (its default is
+        # each page's relative root): one inline script, one hash for the
+        # Content-Security-Policy of deploy/nginx/.
+        config.extra.setdefault("scope", urlsplit(config.site_url).path or "/")
         languages = [lang.locale for lang in i18n.config.languages if lang.build]
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         try:
@@ -413,6 +418,11 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             return
         self._finish_pamphlets(config)
         minify_assets(Path(config.site_dir))
+        if self.config.precompress:
+            started = time.perf_counter()
+            stats = precompress(Path(config.site_dir), user_cache())
+            log.info(f"Precompressed {stats['files']} text files (.gz, .br): {stats['bytes'] // 1024} KB → "
+                     f"{stats['br'] // 1024} KB brotli in {time.perf_counter() - started:.2f} s")
         self._finish(config, success=not (config.strict and self.warnings.count))
 
     def on_build_error(self, error):

@@ -1,0 +1,87 @@
+"""Every text file of the built site, precompressed beside it: `x.html.gz` and `x.html.br`.
+
+A web server serves them as they are (nginx's gzip_static and brotli_static,
+deploy/nginx/): no compression work per request, and brotli at its best
+setting, which no server affords on the fly. Reproducible: gzip without a
+name or a time, brotli with fixed settings; the same file gives the same
+bytes. A compressed copy is kept only when it is smaller than the file.
+Compressing is slow at these settings (≈ 5 s for a site, mostly Material's
+own scripts), so each result is cached by the file's content hash in the
+user's cache folder: a warm build, or another project, only hashes and copies.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+from pathlib import Path
+
+from ..files import write_atomic
+
+TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".webmanifest", ".map")
+KINDS = (".gz", ".br")
+
+
+def _gzip(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=out, mtime=0) as handle:
+        handle.write(data)
+    return out.getvalue()
+
+
+def _brotli(data: bytes) -> bytes:
+    import brotli
+
+    mode = brotli.MODE_TEXT
+    return brotli.compress(data, mode=mode, quality=11, lgwin=22)
+
+
+ENCODERS = {".gz": _gzip, ".br": _brotli}
+
+
+def compressed(data: bytes, kind: str, cache: Path | None) -> bytes:
+    """`data` compressed as `kind` (".gz" or ".br"), from the cache when it has it."""
+    digest = hashlib.sha256(data).hexdigest()
+    kept = cache / digest[:2] / (digest + kind) if cache else None
+    if kept is not None and kept.is_file():
+        return kept.read_bytes()
+    out = ENCODERS[kind](data)
+    if kept is not None:
+        try:
+            write_atomic(kept, out)
+        except OSError:
+            pass  # a read-only cache: compress again next time
+    return out
+
+
+def user_cache() -> Path:
+    """Where compressed files are kept: the user's cache folder, shared by every
+    project on the machine (Material's own scripts and stylesheets are the same
+    in each, and they are most of the bytes)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "doorstep" / "compressed"
+
+
+def precompress(site_dir: Path, cache: Path | None = None) -> dict[str, int]:
+    """Write `.gz` and `.br` beside every text file of `site_dir`; the count of
+    files written and bytes before and after (brotli), for the build's log."""
+    stats = {"files": 0, "bytes": 0, "br": 0}
+    for folder, _dirs, files in os.walk(site_dir):
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.suffix.lower() not in TEXT:
+                continue
+            data = path.read_bytes()
+            stats["files"] += 1
+            stats["bytes"] += len(data)
+            for kind in KINDS:
+                target = path.with_name(path.name + kind)
+                out = compressed(data, kind, cache)
+                if len(out) < len(data):
+                    write_atomic(target, out)
+                    stats["br"] += len(out) if kind == ".br" else 0
+                elif target.exists():  # e.g. MkDocs' own sitemap.xml.gz of a tiny sitemap
+                    target.unlink()
+    return stats
