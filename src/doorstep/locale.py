@@ -40,7 +40,7 @@ def _load(lang: str) -> dict:
             Problem("mkdocs.yml", 1, f"doorstep has no UI strings for language '{lang}'",
                     f"add src/doorstep/locales/{lang}.yml (copy en.yml and translate it)")
         ) from None
-    return yaml.safe_load(text) or {}
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml: ≈ 10× faster
 
 
 @lru_cache(maxsize=None)

@@ -142,7 +142,13 @@ class Library:
     default: str
     guides: dict[str, dict[str, Guide]] = field(default_factory=dict)
     homes: dict[str, Body] = field(default_factory=dict)  # language → its home page's body
+    renderer: Renderer | None = None  # what rendered the bodies: `keep_bodies()` saves them again
     allowed_domains: list[str] = field(default_factory=list)  # what every address must be on (empty: any)
+
+    def keep_bodies(self) -> None:
+        """Save the bodies with what was made of them since (pages and pamphlets' HTML)."""
+        if self.renderer is not None:
+            self.renderer.save()
 
     def get(self, slug: str, lang: str) -> Guide | None:
         return self.guides.get(slug, {}).get(lang)
@@ -643,6 +649,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
         library.homes[lang] = body
 
     renderer.save()
+    library.renderer = renderer
     problems += check_anchors(anchors, ids_of, root, list(languages), default)
     problems += unpublishable(docs_dir, root, used)
     problems.sort(key=lambda p: (p.path, p.line))

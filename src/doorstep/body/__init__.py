@@ -30,6 +30,9 @@ MAX_MARKS = 200
 MARKS = "[<`*_"
 
 
+MEMO = {"changed": False}  # a body gained a serialisation since the cache was written
+
+
 @dataclass
 class Document:
     """One Markdown file's body to render."""
@@ -69,6 +72,7 @@ class Body:
     steps: int = 0
     problems: list[Problem] = field(default_factory=list)
     depends: dict[str, str] = field(default_factory=dict)  # other files the gate looked at → what it saw (cache.py)
+    serialised: dict[tuple, str] = field(default_factory=dict)  # site_html/paper_html made so far
 
     def __getstate__(self) -> dict:
         # Kept (body/cache.py) as its XHTML: pickling an element tree costs 25 times more than parsing it back.
@@ -84,15 +88,26 @@ class Body:
         pictures addressed from there (each exists once, beside the original)."""
         if page_path == self.site_path:
             return self.html
-        return serialize(self.tree, self._pictures_from(page_path))
+        return self._memo(("site", page_path), lambda: serialize(self.tree, self._pictures_from(page_path)))
 
     def paper_html(self, page_url: str, page_path: str) -> str:
         """The body as a pamphlet prints it (see paper.py)."""
         from .paper import for_paper
 
-        tree = copy.deepcopy(self.tree)
-        for_paper(tree, page_url)
-        return serialize(tree, self._pictures_from(page_path))
+        def make() -> str:
+            tree = copy.deepcopy(self.tree)
+            for_paper(tree, page_url)
+            return serialize(tree, self._pictures_from(page_path))
+
+        return self._memo(("paper", page_url, page_path), make)
+
+    def _memo(self, key: tuple, make) -> str:
+        """Serialisations kept with the body (and in the body cache): a warm build
+        serialises nothing."""
+        if key not in self.serialised:
+            self.serialised[key] = make()
+            MEMO["changed"] = True
+        return self.serialised[key]
 
     def files(self) -> dict[str, str]:
         """Its pictures as the site has them: site path → source file."""
@@ -181,7 +196,8 @@ class Renderer:
         """Keep this run's bodies for the next run (nothing without a cache folder)."""
         if self.cache is not None:
             try:
-                self.cache.save(self._used)
+                self.cache.save(self._used, force=MEMO["changed"])
+                MEMO["changed"] = False
             except OSError:
                 pass  # a read-only project: the next run renders again
 

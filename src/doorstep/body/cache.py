@@ -68,8 +68,9 @@ class BodyCache:
         self.entries[self.key(document)] = body
         self.changed = True
 
-    def save(self, keep: set[str] | None = None) -> None:
+    def save(self, keep: set[str] | None = None, force: bool = False) -> None:
         """Write the cache: the bodies of this run only (`keep`: their keys), if any changed."""
+        self.changed = self.changed or force
         if keep is not None and set(self.entries) != keep:
             self.entries = {k: v for k, v in self.entries.items() if k in keep}
             self.changed = True

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..files import write_atomic
 
-TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".webmanifest", ".map")
+TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".webmanifest")  # not source maps: no phone asks for them
 KINDS = (".gz", ".br")
 
 
@@ -66,22 +66,27 @@ def user_cache() -> Path:
 
 def precompress(site_dir: Path, cache: Path | None = None) -> dict[str, int]:
     """Write `.gz` and `.br` beside every text file of `site_dir`; the count of
-    files written and bytes before and after (brotli), for the build's log."""
-    stats = {"files": 0, "bytes": 0, "br": 0}
-    for folder, _dirs, files in os.walk(site_dir):
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.suffix.lower() not in TEXT:
-                continue
-            data = path.read_bytes()
-            stats["files"] += 1
-            stats["bytes"] += len(data)
-            for kind in KINDS:
-                target = path.with_name(path.name + kind)
-                out = compressed(data, kind, cache)
-                if len(out) < len(data):
-                    write_atomic(target, out)
-                    stats["br"] += len(out) if kind == ".br" else 0
-                elif target.exists():  # e.g. MkDocs' own sitemap.xml.gz of a tiny sitemap
-                    target.unlink()
-    return stats
+    files written and bytes before and after (brotli), for the build's log.
+    Files are done in a few threads: reading, hashing, compressing and writing
+    all let other threads run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = [Path(folder) / name for folder, _dirs, files in os.walk(site_dir) for name in sorted(files)
+             if Path(name).suffix.lower() in TEXT]
+    with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
+        done = list(pool.map(lambda path: _one(path, cache), paths))
+    return {"files": len(done), "bytes": sum(size for size, _ in done), "br": sum(br for _, br in done)}
+
+
+def _one(path: Path, cache: Path | None) -> tuple[int, int]:
+    data = path.read_bytes()
+    br = 0
+    for kind in KINDS:
+        target = path.with_name(path.name + kind)
+        out = compressed(data, kind, cache)
+        if len(out) < len(data):
+            target.write_bytes(out)  # the build's own folder, swapped in whole at its end
+            br += len(out) if kind == ".br" else 0
+        elif target.exists():  # e.g. MkDocs' own sitemap.xml.gz of a tiny sitemap
+            target.unlink()
+    return len(data), br

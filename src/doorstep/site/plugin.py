@@ -43,6 +43,8 @@ GUIDE_SRC_RE = re.compile(r"^(?P<slug>[^/]+)/index(?:\.(?P<lang>[A-Za-z_-]+))?\.
 HOME_SRC_RE = re.compile(r"^index(?:\.(?P<lang>[A-Za-z_-]+))?\.md$")
 
 
+UNUSED_THEME_FILES = ("assets/javascripts/lunr/",)
+
 ASSETS = {
     "assets/javascripts/doorstep-search.js": "js",
     "assets/javascripts/workers/doorstep-search.js": "js",
@@ -338,6 +340,13 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 entries.append(search.entry(guide, file.page.url))
         write_atomic(Path(config.site_dir) / "search" / f"{lang}.json", search.index_json(entries))
 
+    def on_files(self, files, config):
+        """Material's lunr language packs (≈ 1.5 MB, 96 files) are never loaded:
+        search.py's index asks the search worker for none (`"lang": ["en"]`)."""
+        for file in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
+            files.remove(file)
+        return files
+
     @plugins.event_priority(-150)
     def on_nav(self, nav, config, files):
         """A guide folder holds one page: show the page, not a section named after the folder."""
@@ -417,6 +426,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         if not self._is_outermost(config):
             return
         self._finish_pamphlets(config)
+        self.library.keep_bodies()
         minify_assets(Path(config.site_dir))
         if self.config.precompress:
             started = time.perf_counter()
