@@ -258,5 +258,105 @@ def print_(campaigns: tuple[Path, ...], config_file: str, out: Path | None, shar
                    f"{pack.files[-1]}")
 
 
+class _OneLineUsage(click.UsageError):
+    """A wrong option or value, said in one line (click's usual message takes four)."""
+
+    def show(self, file=None) -> None:
+        name = self.ctx.command_path if self.ctx else "doorstep"
+        click.echo(f"{name}: {self.format_message().rstrip('.')} — see {name} --help", err=True)
+
+
+class _OneLineCommand(click.Command):
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _OneLineUsage(exc.format_message(), ctx) from None
+
+
+def _day(ctx, param, value: str | None):
+    """A --since/--until value: a day, YYYY-MM-DD."""
+    import datetime as dt
+    import re
+
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a day — write YYYY-MM-DD, e.g. 2025-12-01") from None
+
+
+def _tag(ctx, param, value: str | None):
+    from .report.count import is_tag
+
+    if value is not None and not is_tag(value):
+        raise click.BadParameter(f"'{value}' is not a campaign tag — a-z, 0-9 and '-', as in the campaign file")
+    return value
+
+
+@main.command(cls=_OneLineCommand)
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@CONFIG
+@click.option("--campaign", default=None, callback=_tag, help="Only this campaign (its tag).")
+@click.option("--since", default=None, callback=_day, help="First day counted, YYYY-MM-DD (Vietnam time).")
+@click.option("--until", default=None, callback=_day, help="Last day counted, YYYY-MM-DD (Vietnam time), included.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "pdf"]), default="table",
+              show_default=True, help="pdf: one A4 page per campaign, for its commune (needs --out).")
+@click.option("-o", "--out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file (default: standard output; required for pdf).")
+@click.option("--campaigns", "campaign_dir", default=None, type=click.Path(path_type=Path),
+              help="Folder of campaign files (default: pamphlets/campaigns/ beside mkdocs.yml).")
+def report(logs: tuple[Path, ...], config_file: str, campaign: str | None, since, until, fmt: str,
+           out: Path | None, campaign_dir: Path | None) -> None:
+    """Count, from the web server's access LOGS, how many residents arrived
+    from each campaign's QR codes (?c=<tag>) per guide, language and ISO
+    week, and the visits of each guide page per language.
+
+    LOGS: nginx/Apache combined or Caddy JSON access logs, plain or gzip
+    (access.log.2.gz). Bots, HEAD requests, redirects, errors and assets are
+    not counted; nothing about a reader (address, user agent, referer) is in
+    the report. Lines that cannot be read are skipped and said, one line per
+    problem, on standard error. See docs/report.md. Exit code 0 when a report
+    was made, 1 when not, 2 for a wrong option.
+    """
+    from .errors import DoorstepError
+    from .files import write_atomic
+    from .report import make_report, output
+
+    ctx = click.get_current_context()
+    if since and until and since > until:
+        raise _OneLineUsage(f"--since {since} is after --until {until}", ctx)
+    if fmt == "pdf" and out is None:
+        raise _OneLineUsage("--format pdf needs --out FILE.pdf", ctx)
+    try:
+        made = make_report(list(logs), Path(config_file), campaign, since, until, campaign_dir)
+    except DoorstepError as exc:
+        _fail(exc)
+    for problem in made.problems:
+        click.echo(str(problem), err=True)
+    try:
+        if fmt == "pdf":
+            from .report.pdf import write_pdf
+
+            data = write_pdf(made)
+        else:
+            data = {"table": output.as_table, "csv": output.as_csv, "json": output.as_json}[fmt](made).encode()
+    except DoorstepError as exc:
+        _fail(exc)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        write_atomic(out, data)
+    except OSError as exc:
+        click.echo(f"{out}: cannot be written ({exc.strerror or exc}) — choose another --out", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out}")
+
+
 if __name__ == "__main__":
     main()
