@@ -239,3 +239,65 @@ def test_pages_through_nginx_have_no_csp_violation_and_their_pamphlet_downloads(
     saved = Path(info.value.path())
     assert saved.read_bytes().startswith(b"%PDF")
     context.close()
+
+
+# ---------------------------------------------------------------- nginx's own log, read by doorstep report
+
+def request(server: Nginx, method: str, path: str, agent: str = PHONE) -> int:
+    """One request as it comes, redirects not followed."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request(method, path, headers={"User-Agent": agent, "Accept-Encoding": "br, gzip"})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_doorstep_report_counts_the_visits_made_through_nginx(nginx, tmp_path):
+    """Scripted visits with and without a campaign tag (and a crawler, HEAD
+    requests, assets, a 404 and a redirect) through nginx with the shipped log
+    format; `doorstep report` on nginx's own log counts exactly the readers."""
+    import json
+    import sys
+
+    tag = "ha-lang-2025-04"  # pamphlets/campaigns/ha-lang-2025-04.yml: Xã Hạ Lang
+    other = "commune-zalo"
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    with Nginx(nginx.site, prefix) as server:
+        made = [
+            *[("GET", f"/vneid/?c={tag}", 200)] * 3,
+            *[("GET", f"/en/vneid/?c={tag}", 200)] * 2,
+            ("GET", f"/fa/{other}/?c={tag}", 200),
+            *[("GET", "/vneid/", 200)] * 2,
+            ("GET", "/ar/vneid/", 200),
+            ("GET", "/vneid/index.html", 200),
+            # not readers arriving at a guide:
+            ("HEAD", f"/vneid/?c={tag}", 200),
+            ("GET", f"/vneid/vneid.pdf?c={tag}", 200),
+            ("GET", f"/no-such-guide/?c={tag}", 404),
+            ("GET", f"/en/vneid?c={tag}", 301),
+            ("GET", "/search/vi.json", 200),
+        ]
+        for method, path, expected in made:
+            assert request(server, method, path) == expected, path
+        bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+        assert request(server, "GET", f"/vneid/?c={tag}", agent=bot) == 200
+    log = prefix / "access.log"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(made) + 1
+    assert not [line for line in lines if line.startswith("127.0.0.1 ")], "the log keeps a full IP address"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": "https://doorstep.example.org/"}
+    result = subprocess.run([str(Path(sys.executable).parent / "doorstep"), "report", str(log), "--format", "json",
+                             "-f", str(REPO / "mkdocs.yml")], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "127.0.0.1" not in result.stdout and "Googlebot" not in result.stdout and "Android" not in result.stdout
+    report = json.loads(result.stdout)
+    campaign = next(c for c in report["campaigns"] if c["tag"] == tag)
+    assert campaign["commune"] == "Xã Hạ Lang"
+    arrivals = {(a["guide"], a["lang"]): a["count"] for a in campaign["arrivals"]}
+    assert arrivals == {("vneid", "vi"): 3, ("vneid", "en"): 2, (other, "fa"): 1}
+    assert len({a["week"] for a in campaign["arrivals"]}) == 1
+    visits = {(v["guide"], v["lang"]): v["count"] for v in report["visits"]}
+    assert visits == {("vneid", "vi"): 6, ("vneid", "en"): 2, (other, "fa"): 1, ("vneid", "ar"): 1}
