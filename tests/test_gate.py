@@ -38,7 +38,23 @@ BODY = [
     ("zero-width-space", "[Cổng](https://dichvucong.gov.vn\u200b.evil.example/)", 26, "invisible"),
     ("bidi-override", "[Cổng](https://dichvucong.gov.vn/\u202e)", 26, "invisible"),
     ("protocol-relative", "[Cổng](//evil.example/)", 26, "https"),
-    ("entity-built-scheme", "[Cổng](jav&#x61;script:alert(1))", 26, "points to nothing"),
+    ("entity-built-scheme", "[Cổng](jav&#x61;script:alert(1))", 26, "javascript"),
+    ("entity-built-host", "Mở [Cổng](https://evil.example&sol;.gov.vn/).", 26, "evil.example"),
+    ("raw-html-in-an-attribute", "Làm việc ba.\n{: title='<!-- \"><script>alert(1)</script> -->' }", 27,
+     "raw HTML inside the attribute"),
+    ("mail-with-hidden-copy", "[Hỗ trợ](mailto:hotro@dichvucong.gov.vn?bcc=thu@evil.example)", 26, "hidden"),
+    ("mail-to-two", "[Hỗ trợ](mailto:x@evil.example,hotro@dichvucong.gov.vn)", 26, "more than one"),
+    ("text-e-mail-address", "Gửi ảnh CCCD tới hotro@dichvucong-gov.com.", 26, "dichvucong-gov.com"),
+    ("text-address-split-by-bold", "Vào **dichvucong-gov**.com để làm.", 26, "dichvucong-gov.com"),
+    ("text-address-in-vietnamese-letters", "Vào cổngdịchvụcông.com để làm.", 26, "cổngdịchvụcông.com"),
+    ("text-ip-address", "Vào 103.21.0.5/dang-nhap để làm.", 26, "103.21.0.5"),
+    ("text-address-after-a-dash", "Vào trang -dichvucong-gov.com để làm.", 26, "dichvucong-gov.com"),
+    ("text-address-before-an-at", "Vào dichvucong.gov.vn@evil.com để làm.", 26, "evil.com"),
+    ("text-address-in-capitals-unknown-ending", "Vào DICHVUCONG.GOV.VN.EVIL.CYOU ngay.", 26, "evil.cyou"),
+    ("phone-link-calls-another-number", "Gọi [0912 345 678](tel:+84999999999).", 26, "calls another number"),
+    ("class-of-the-pamphlet", "Làm việc ba.\n{: .footer }", 27, "footer"),
+    ("deep-quotes", "> " * 60 + "x", 26, "nested"),
+    ("glyph-in-a-printed-address", "[Cổng](https://dichvucong.gov.vn/中)", 26, "U+4E2D"),
     ("form", f'<form action="{EVIL}"><input name="p"></form>', 26, "<form>"),
     ("event-handler-tag", "<details open ontoggle=alert(1)><summary>x</summary></details>", 26, "<details>"),
     ("inline-raw-link", f'Xem <a href="{EVIL}">đây</a>.', 26, "<a>"),
@@ -71,7 +87,10 @@ def make(tmp_path, replace: dict[str, str] | None = None, files: dict | None = N
     path.write_text(text, encoding="utf-8")
     for name, content in (files or {}).items():
         target = project / name
-        if callable(content):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if content is None:  # the guide, using the picture
+            path.write_text(text.replace("Làm việc ba.", "Làm việc ba.\n\n![Màn hình](login.svg)"), encoding="utf-8")
+        elif callable(content):
             content(target)
         elif isinstance(content, bytes):
             target.write_bytes(content)
@@ -94,7 +113,7 @@ def build_errors(project) -> list[str]:
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert not (project / "site").exists(), "a failed build left a site"
-    return [m.group(1) for m in re.finditer(r"(?:ERROR\s+-\s+)?(guides/\S+:\d+: [^\n]+)", result.stderr)]
+    return [m.group(1) for m in re.finditer(r"(?:ERROR\s+-\s+)?((?:guides/|\.cache/)\S*:\d+: [^\n]+)", result.stderr)]
 
 
 def same_first_problem(project, where: str, words: str) -> str:
@@ -145,6 +164,17 @@ FILES = [
      "guides/only-vi/env.svg:1", "symbolic link"),
     ("symlinked-folder", {"guides/etc": _symlink("/etc")}, "guides/etc:1", "symbolic link"),
     ("huge-guide", {"guides/only-vi/index.md": "---\n" + "a" * (70 * 1024) + "\n"}, f"{GUIDE}:1", "KB"),
+    ("page-in-a-subfolder", {"guides/only-vi/x/index.md": "<script>alert(1)</script>\n"},
+     "guides/only-vi/x/index.md:1", "published"),
+    ("home-page-picks-a-template", {"guides/index.md": "---\ntitle: Trang chủ\ntemplate: redirect.html\n"
+                                                       "location: https://evil.example/\n---\n\nXin chào.\n"},
+     "guides/index.md:3", "template"),
+    ("a-name-with-a-newline", {"guides/only-vi/index.md\n": "<script>alert(1)</script>"},
+     "guides/only-vi/index.md\\n:1", "control character"),
+    ("picture-drawing-an-address", {"guides/only-vi/index.md": None, "guides/only-vi/login.svg":
+                                    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="30">'
+                                    '<text x="0" y="20">Đăng nhập tại dichvucong-gov.com</text></svg>'},
+     f"{GUIDE}:28", "dichvucong-gov.com"),
 ]
 
 
@@ -247,7 +277,7 @@ def test_campaign_pamphlets_print_the_body_the_site_renders():
 
 
 def test_cached_bodies_are_judged_again_when_a_picture_or_a_link_target_changes(tmp_path):
-    """Bodies are kept between runs (.cache/doorstep/bodies.pickle), but never
+    """Bodies are kept between runs (.cache/doorstep/bodies.json), but never
     trusted after a file they depend on changed."""
     project = make(tmp_path)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": SITE_URL}
@@ -257,7 +287,7 @@ def test_cached_bodies_are_judged_again_when_a_picture_or_a_link_target_changes(
                               capture_output=True, text=True, env=env, cwd=project, timeout=300)
 
     assert run_check().returncode == 0
-    assert (project / ".cache" / "doorstep" / "bodies.pickle").is_file()
+    assert (project / ".cache" / "doorstep" / "bodies.json").is_file()
     picture = project / "guides" / "demo" / "phone.svg"
     good = picture.read_text(encoding="utf-8")
     picture.write_text(good.replace("<svg ", '<svg onload="alert(1)" ', 1), encoding="utf-8")
@@ -271,3 +301,26 @@ def test_cached_bodies_are_judged_again_when_a_picture_or_a_link_target_changes(
     result = run_check()
     assert result.returncode == 1
     assert f"{GUIDE}:22: link '../demo/index.md' points to nothing" in result.stderr
+
+
+def test_a_drawing_that_multiplies_itself_is_refused(tmp_path):
+    group = "".join('<rect width="1" height="1"/>' for _ in range(300))
+    uses = "".join('<use href="#g"/>' for _ in range(300))  # 90,000 shapes drawn: ≈ 6 s per pamphlet
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><g id="g">{group}</g></defs>{uses}</svg>'
+    project = make(tmp_path, {"Làm việc ba.": "Làm việc ba.\n\n![Hình](many.svg)"},
+                   files={"guides/only-vi/many.svg": svg})
+    same_first_problem(project, f"{GUIDE}:28", "shapes")
+
+
+def test_a_cache_file_in_the_repository_stops_check_and_build(tmp_path):
+    """A commit could plant a rendered body or a finished pamphlet in the cache folder."""
+    project = make(tmp_path)
+    planted = project / ".cache" / "doorstep" / "bodies.json"
+    planted.parent.mkdir(parents=True)
+    planted.write_text("{}", encoding="utf-8")
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-f", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "planted"], check=True)
+    problem = same_first_problem(project, ".cache/doorstep/bodies.json:1", "cache")
+    assert "git rm -r --cached .cache/doorstep" in problem

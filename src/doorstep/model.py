@@ -332,9 +332,20 @@ def explain(error: dict, schema: Schema | None = None) -> tuple[str, str]:
     return f"`{name}`: {error['msg']}", f"see {schema.doc}"
 
 
+class HomeMeta(BaseModel):
+    """The front matter of a home page (guides/index.md, guides/index.<lang>.md)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: Text = Field(description="The home page's title.")
+    description: Text | None = Field(default=None, description="One sentence for search engines.")
+
+
 FRONT_MATTER = Schema(GuideMeta, "the front matter", "docs/writing-guides.md",
                       hints={"literal_error": "pick the task this guide helps with",
                              "value_error": "use the official page's https:// address"})
+
+
+HOME_PAGE = Schema(HomeMeta, "the home page's front matter", "docs/writing-guides.md")
 
 
 def validate(schema: Schema, data: dict, node: yaml.Node | None, relpath: str, skip: tuple = (),
@@ -404,7 +415,7 @@ def meta_text_problems(meta: GuideMeta, node, relpath: str, allowed: list[str] |
 def shown_in(path: Path, languages: list[str], default: str) -> list[str]:
     """The languages whose site shows guide file `path`: a translation's own;
     for the original, its language and each one the guide is not translated into."""
-    match = GUIDE_FILE_RE.match(path.name)
+    match = GUIDE_FILE_RE.fullmatch(path.name)
     lang = (match.group("lang") if match else None) or default
     if lang != default:
         return [lang]
@@ -452,7 +463,8 @@ def glyph_problems(relpath: str, source: str, body: Body, texts: list[str]) -> l
     (at their line) or in a picture (at the line using it)."""
     from .pamphlet import fonts
 
-    problems = [fonts.glyph_problem(relpath, source, char) for char in fonts.uncovered(" ".join([body.text, *texts]))]
+    printed = " ".join([body.text, *body.printed, *texts])
+    problems = [fonts.glyph_problem(relpath, source, char) for char in fonts.uncovered(printed)]
     for src, text in body.picture_text.items():
         for char in fonts.uncovered(text):
             line = next((i for i, t in enumerate(source.split("\n"), 1) if src in t), body.document.first_line)
@@ -480,11 +492,42 @@ def unpublishable(docs_dir: Path, root: Path, used: set[Path]) -> list[Problem]:
                 if name in dirs:
                     dirs.remove(name)
                 continue
-            if name in files and not GUIDE_FILE_RE.match(name) and path.resolve() not in used:
+            if any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in name):
+                problems.append(Problem(os.path.relpath(path, root).encode("unicode_escape").decode("ascii"), 1,
+                                        "a file name with an invisible control character",
+                                        "rename it: such a name can look like another file's"))
+                continue
+            depth = len(path.relative_to(docs_dir).parts)  # 1: the home pages, 2: a guide's own files
+            page = name in files and depth <= 2 and GUIDE_FILE_RE.fullmatch(name) is not None
+            if name in files and not page and path.resolve() not in used:
                 what = "a page no guide lists" if name.endswith(".md") else "a file no guide uses"
                 problems.append(Problem(rel(path, root), 1, f"{what} would be published unchecked",
                                         "remove it, or use it in a guide (pictures: ![what it shows](file.svg))"))
     return problems
+
+
+def committed_cache(root: Path, cache_dir: Path) -> list[Problem]:
+    """Files of the cache folder that the repository holds: a commit could plant
+    a rendered body or a finished pamphlet there, which the build would trust."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not cache_dir.resolve().is_relative_to(root.resolve()):
+        return []
+    try:
+        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", str(cache_dir)],
+                                capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if listed.returncode != 0:  # not a git work tree
+        return []
+    files = [name for name in listed.stdout.decode("utf-8", "replace").split("\0") if name]
+    if not files:
+        return []
+    folder = rel(cache_dir, root)
+    return [Problem(files[0], 1, f"the repository holds {len(files)} file(s) of the cache folder {folder}/: a cache "
+                    "must never come from a commit", f"run `git rm -r --cached {folder}` and keep {folder}/ in "
+                    ".gitignore, then build again")]
 
 
 # --------------------------------------------------------------------------- loading
@@ -533,6 +576,10 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
     root = Path(root or docs_dir.parent)
     library = Library(root=root, docs_dir=docs_dir, languages=list(languages), default=default,
                       allowed_domains=list(allowed_domains or []))
+    if cache_dir is not None:
+        planted = committed_cache(root, Path(cache_dir))
+        if planted:  # nothing is read from that folder, not even to report the rest
+            return library, planted
     if cache_dir is not None and glyphs:
         from .pamphlet import fonts
 
@@ -559,7 +606,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                                     "letters (it becomes the URL and the QR code)"))
             continue
         for path in sources:
-            match = GUIDE_FILE_RE.match(path.name)
+            match = GUIDE_FILE_RE.fullmatch(path.name)
             if not match:
                 continue
             lang = match.group("lang") or default
@@ -624,8 +671,10 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                                                               body.steps, tuple(inherited), body)
 
     for path in sorted(p for p in docs_dir.glob("index*.md") if not p.is_symlink()):
-        match = GUIDE_FILE_RE.match(path.name)
-        lang = (match.group("lang") if match else None) or default
+        match = GUIDE_FILE_RE.fullmatch(path.name)
+        if not match:
+            continue  # reported by unpublishable()
+        lang = match.group("lang") or default
         if lang not in languages:
             problems.append(_unknown_language(path, root, lang, languages))
             continue
@@ -636,6 +685,10 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
             continue
         body = renderer.render(Document(relpath, path, text, body_line, lang, kind="home"))
         problems.extend(body.problems)
+        try:  # only these fields: others (`template`, `location`…) would change what MkDocs makes of the page
+            validate(HOME_PAGE, data, node, relpath)
+        except DoorstepError as exc:
+            problems.extend(exc.problems)
         for name in ("title", "description"):
             value = data.get(name)
             refused = addresses.check_text(value, allowed_domains) if isinstance(value, str) else None

@@ -35,6 +35,7 @@ MAX_SIDE = 4096
 MAX_PIXELS = 8_000_000
 # WeasyPrint draws SVG elements recursively: a deep nest would exhaust Python's stack.
 MAX_SVG_DEPTH = 64
+MAX_DRAWN = 20_000  # elements drawn, <use> copies counted (the bundled drawings: under 100; ≈ 70 µs each in WeasyPrint)
 
 KINDS = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
 NAMES = {"svg": "SVG", "png": "PNG", "jpeg": "JPEG", "webp": "WebP", "gif": "GIF", "bmp": "BMP",
@@ -316,6 +317,20 @@ def svg_refusals(root: ET.Element, lines: dict) -> list[Refused]:
                 refusals.append(Refused(f"has a <use> of '#{target}', which holds a <use> itself",
                                         "point <use> only at shapes or groups without <use> inside: "
                                         "nested <use> can loop or multiply without end", line))
+    # What is drawn: every element once, and each <use> its target again. A few
+    # thousand for a drawing; a picture of 500 KB can ask for 10⁸ (hours of render).
+    sizes: dict[str, int] = {}
+    drawn = 0
+    for element in root.iter():
+        drawn += 1
+        if _local(element.tag) == "use":
+            target = _href(element).strip()[1:]
+            if target in ids and target not in sizes:
+                sizes[target] = sum(1 for _ in ids[target].iter())
+            drawn += sizes.get(target, 0)
+    if drawn > MAX_DRAWN:
+        refusals.append(Refused(f"draws {drawn} shapes (with its <use> copies): more than a pamphlet can print "
+                                f"in time ({MAX_DRAWN})", "simplify the drawing, or save it with fewer copies", 0))
     for text in _text_elements(root):
         if JOINED_SCRIPT_RE.search(_drawn(text)):
             refusals.append(Refused("has Arabic-script text: pamphlets print SVG text letter by letter, "

@@ -73,15 +73,33 @@ class Body:
     problems: list[Problem] = field(default_factory=list)
     depends: dict[str, str] = field(default_factory=dict)  # other files the gate looked at → what it saw (cache.py)
     serialised: dict[tuple, str] = field(default_factory=dict)  # site_html/paper_html made so far
+    printed: list[str] = field(default_factory=list)  # shown or printed beside the text: addresses, titles, alt texts
 
-    def __getstate__(self) -> dict:
-        # Kept (body/cache.py) as its XHTML: pickling an element tree costs 25 times more than parsing it back.
+    def to_json(self) -> dict:
+        """The body as plain data (body/cache.py keeps it as JSON: nothing in a
+        cache file can run code). Its tree as XHTML: parsing it back is fast."""
         from markdown.serializers import to_xhtml_string
 
-        return {**self.__dict__, "tree": to_xhtml_string(self.tree)}
+        d = self.document
+        return {"document": {"relpath": d.relpath, "path": str(d.path), "text": d.text, "first_line": d.first_line,
+                             "lang": d.lang, "kind": d.kind},
+                "tree": to_xhtml_string(self.tree), "site_path": self.site_path, "html": self.html,
+                "ids": sorted(self.ids), "pictures": {src: str(path) for src, path in self.pictures.items()},
+                "picture_text": self.picture_text,
+                "anchors": [[a.relpath, a.line, a.href, str(a.target), a.id] for a in self.anchors],
+                "text": self.text, "steps": self.steps, "problems": [p.as_dict() for p in self.problems],
+                "depends": self.depends, "serialised": [[list(key), value] for key, value in self.serialised.items()],
+                "printed": self.printed}
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, tree=ET.fromstring(state["tree"]))
+    @classmethod
+    def from_json(cls, data: dict) -> "Body":
+        d = data["document"]
+        document = Document(d["relpath"], Path(d["path"]), d["text"], d["first_line"], d["lang"], d["kind"])
+        return cls(document, ET.fromstring(data["tree"]), data["site_path"], data["html"], set(data["ids"]),
+                   {src: Path(path) for src, path in data["pictures"].items()}, dict(data["picture_text"]),
+                   [Anchor(a[0], a[1], a[2], Path(a[3]), a[4]) for a in data["anchors"]], data["text"],
+                   data["steps"], [Problem(**p) for p in data["problems"]], dict(data["depends"]),
+                   {tuple(key): value for key, value in data["serialised"]}, list(data["printed"]))
 
     def site_html(self, page_path: str) -> str:
         """The body as the page at `page_path` (e.g. "en/vneid/") shows it: its
@@ -216,9 +234,10 @@ class Renderer:
             self._md = markdown_parser(self.extensions, [DoorstepExtension(self)])
         try:
             self._md.reset()
-            body.html = self._md.convert(document.text)
+            self._md.convert(document.text)  # its output is not used: Markdown's last step puts raw HTML back
         finally:
             self._body = None
+        body.html = serialize(body.tree)  # the tree the gate judged, and nothing else
         return body
 
     def _finish_tree(self, md, root: ET.Element) -> None:

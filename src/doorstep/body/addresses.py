@@ -21,15 +21,18 @@ FORMAT = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\
 DOTS = re.compile("[.\u3002\uff0e\uff61\u2024\ufe52]")
 IDEOGRAPHIC_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": ".", "\u2024": ".", "\ufe52": "."})
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-# An address written as text: a URL with a scheme, or a host name (labels
-# joined by dots, ending in letters), not part of an e-mail address. Any
-# letters may be a top-level domain (there are over a thousand), so only the
-# endings of the files a guide is made of are taken for file names.
+# An address written as text: a URL with a scheme; an e-mail address (its
+# host is what matters); a host name: labels of letters (any script: an IDN is
+# a host too), digits and '-', joined by dots, ending in a top-level domain in
+# Latin letters (there are over a thousand, so any letters count, but for the
+# endings of the files a guide is made of); or an IPv4 address.
 TEXT_ADDRESS = re.compile(
     r"(?i)\b(?:https?|ftp|file|javascript|data)://[^\s<>\"'()]+"
-    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-    r"(?!(?:svg|png|jpe?g|webp|gif|pdf|txt|html?|ya?ml|json|css)\b)(?:[a-z]{2,24}|xn--[a-z0-9-]{1,59})\b"
-    r"(?:/[^\s<>\"'()]*)?"
+    r"|[\w.%+-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[a-z]{2,24}\b"
+    r"|(?<![^\W_])(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
+    r"(?!(?:svg|png|jpe?g|webp|gif|pdf|txt|html?|ya?ml|json|css|md)\b)(?:[a-z]{2,24}|xn--[a-z0-9-]{1,59})\b"
+    r"(?:[:/][^\s<>\"'()]*)?"
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}\b(?:[:/][^\s<>\"'()]*)?"
 )
 TRAILING = ".,;:!?،؛)"
 # Endings people know as web addresses: written in capitals too ("EVIL.COM").
@@ -80,11 +83,7 @@ def why_refused(url: str, allowed: list[str] | None, schemes: tuple[str, ...] = 
             return f"the phone link '{url}' is not a phone number", "write it as tel:+84… or tel:0…, digits only"
         return None
     if kind == "mailto":
-        host = url.partition("@")[2].split("?")[0]
-        if "@" not in url or not allowed_host(normal_host(host), allowed):
-            return (f"the e-mail address '{url}' is not on an allowed domain",
-                    f"write only official addresses ({', '.join(allowed or [])})")
-        return None
+        return _mail_refused(url, allowed)
     parts = urlsplit(url)
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         return (f"the address '{url}' hides which site it opens",
@@ -96,6 +95,25 @@ def why_refused(url: str, allowed: list[str] | None, schemes: tuple[str, ...] = 
         return (f"'{host}' is not an allowed domain (a look-alike site?)",
                 f"link only to official sites ({', '.join(allowed or [])}); if this one is official, "
                 "add it to plugins → doorstep → allowed_domains in mkdocs.yml")
+    return None
+
+
+MAILBOX = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9.-]+)")
+
+
+def _mail_refused(url: str, allowed: list[str] | None) -> tuple[str, str] | None:
+    """A mailto: link writes to exactly one official address, and sets at most a subject and a body."""
+    from urllib.parse import parse_qsl, unquote
+
+    parts = urlsplit(url)
+    mailbox = MAILBOX.fullmatch(unquote(parts.path))
+    fields = parse_qsl(parts.query, keep_blank_values=True)
+    if mailbox is None or any(name.lower() not in ("subject", "body") for name, _ in fields):
+        return (f"the e-mail link '{url}' writes to more than one address, or to hidden ones",
+                "write mailto: and one official address, optionally ?subject=…")
+    if not allowed_host(normal_host(mailbox.group(1)), allowed):
+        return (f"the e-mail address '{mailbox.group(0)}' is not on an allowed domain",
+                f"write only official addresses ({', '.join(allowed or [])})")
     return None
 
 
@@ -119,15 +137,36 @@ def text_addresses(text: str) -> list[str]:
     text = FORMAT.sub("", text).translate(IDEOGRAPHIC_DOTS)  # "gov.vn\u200b.evil.com" is evil.com
     for match in TEXT_ADDRESS.finditer(text):
         address = match.group(0).rstrip(TRAILING)
-        host = address.split("://")[-1].split("/")[0]
-        if "://" in address or host.rsplit(".", 1)[-1].lower() in KNOWN_TLDS or not host.isupper():
+        host = address.split("://")[-1].split("/")[0].rpartition("@")[2].split(":")[0]
+        labels = host.split(".")
+        # "TP.HCM" (Ho Chi Minh City), "Q.BT": an abbreviation in capitals, not an address
+        abbreviation = (host.isupper() and len(labels) == 2 and len(labels[0]) <= 3 and "/" not in address
+                        and labels[-1].lower() not in KNOWN_TLDS and "@" not in address)
+        if not abbreviation and host:  # "http://..." (a drawing of a scam message) names no site
             found.append(address)
     return found
 
 
-def check_text(text: str, allowed: list[str] | None) -> tuple[str, str] | None:
-    """The first problem with an address written in `text`, as (problem, what to do)."""
+def host_of(address: str) -> str | None:
+    """The host an address written as text leads to (an e-mail address: its domain)."""
+    if not scheme(address) and "@" in address.split("/")[0]:
+        address = address.split("/")[0].rpartition("@")[2]
+    return normal_host(urlsplit(address if scheme(address) else "https://" + address).hostname or "")
+
+
+def check_text(text: str, allowed: list[str] | None, judged: set[str] | None = None) -> tuple[str, str] | None:
+    """The first problem with an address written in `text`, as (problem, what to do);
+    addresses on a host in `judged` (a link's own, already judged) pass."""
     for address in text_addresses(text):
+        if judged and host_of(address) in judged:
+            continue
+        if not scheme(address) and "@" in address.split("/")[0]:  # an e-mail address: its domain
+            address_host = address.split("/")[0].rpartition("@")[2]
+            refused = why_refused("https://" + address_host, allowed, schemes=("https",))
+            if refused:
+                return (f"the text names the e-mail address '{address}': {refused[0]}",
+                        "write only official addresses, on the sites listed in allowed_domains")
+            continue
         url = address if scheme(address) else "https://" + address
         refused = why_refused(url, allowed, schemes=("https",))
         if refused:

@@ -13,13 +13,13 @@ All of one project's bodies live in one file, written atomically when it changed
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 from importlib.metadata import version
 from pathlib import Path
 
 from ..files import code_fingerprint, write_atomic
 
-FILE = "bodies.pickle"
+FILE = "bodies.json"  # JSON, never pickle: a cache file must not be able to run code
 
 
 def state(path: Path, content: bool = False) -> str:
@@ -36,13 +36,14 @@ class BodyCache:
         self.entries: dict[str, tuple] = {}
         self.changed = False
         try:
-            with open(self.path, "rb") as handle:
-                salt, entries = pickle.load(handle)
-            if salt == self.salt:
-                self.entries = entries
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError,
+            data = json.loads(self.path.read_bytes())
+            if data.get("salt") == self.salt:
+                from . import Body
+
+                self.entries = {key: Body.from_json(body) for key, body in data["entries"].items()}
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError,
                 SyntaxError):  # SyntaxError: xml.etree's ParseError, a body that does not read back
-            pass  # no cache yet, or one from other code: render everything
+            self.entries = {}  # no cache yet, or one from other code: render everything
 
     def key(self, document) -> str:
         digest = hashlib.sha256()
@@ -75,5 +76,6 @@ class BodyCache:
             self.entries = {k: v for k, v in self.entries.items() if k in keep}
             self.changed = True
         if self.changed:
-            write_atomic(self.path, pickle.dumps((self.salt, self.entries), protocol=pickle.HIGHEST_PROTOCOL))
+            data = {"salt": self.salt, "entries": {key: body.to_json() for key, body in self.entries.items()}}
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
             self.changed = False

@@ -38,9 +38,19 @@ OWN = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start"},
 ADDRESS_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "xlink:href", "poster", "data", "background",
                       "cite", "longdesc", "ping", "manifest", "codebase", "archive", "usemap", "icon", "lowsrc",
                       "dynsrc", "imagesrcset"}
+BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "summary", "pre"}
+MAX_ELEMENTS = 3000  # a long bundled guide has ≈ 150
+MAX_DEPTH = 24  # lists and quotes inside each other (deeper ones stop the PDF renderer)
+MAX_CELLS = 300
 ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 ID_RE = re.compile(r"^(?!ds-|md-|__)[^\s\x00-\x1f\"'<>&`]+$")  # a heading's id may be in any script
-CLASS_RE = re.compile(r"^(?!md-|ds-|doorstep)[A-Za-z][A-Za-z0-9_-]*$")
+# Classes a guide may set: the admonitions' (`!!! tip`), a code block's language. Any
+# other could take a style of the site's or of the pamphlet's (`.footer` runs on
+# every printed page, `.notice`, `.url`…).
+CLASSES = {"admonition", "admonition-title", "note", "tip", "hint", "important", "warning", "caution", "attention",
+           "danger", "error", "info", "todo", "abstract", "summary", "tldr", "success", "check", "done", "question",
+           "help", "faq", "failure", "fail", "missing", "bug", "example", "quote", "cite", "seealso"}
+CLASS_RE = re.compile(r"^(?:language-[a-z0-9+#-]{1,30})$")
 PAGE_RE = re.compile(r"^index(?:\.[A-Za-z_-]+)?\.md$")
 NUMBER_RE = re.compile(r"^[0-9]{1,4}$")
 
@@ -89,6 +99,14 @@ class Gate:
         for element in list(root.iter()):
             if element is not root:
                 self.text_of(element, parents)
+        self.sizes(root, parents)
+        # Addresses written as text, judged per block as a reader reads it: "**dichvucong-gov**.com" is one.
+        reported: set[str] = set()
+        for element in root.iter():
+            if element.tag in BLOCKS:
+                judged = {addresses.normal_host(urlsplit(a.get("href", "")).hostname or "")
+                          for a in element.iter("a") if a.get("href", "").lower().startswith("https:")}
+                self.check_text("".join(element.itertext()), judged, reported)
         for element in list(root.iter()):
             if element is root:
                 continue
@@ -114,8 +132,9 @@ class Gate:
             if value and ("\x02" in value or "\x03" in value):
                 value = self.placeholders(value)
                 setattr(element, name, value)
-            if value:
-                self.check_text(value, _own_host(element) if name == "text" else None)
+            if value and "&" in value:  # "&sol;" left as it is would reach the reader as "/"
+                value = html.unescape(value)
+                setattr(element, name, value)
         if element.tag == "p" and not (element.text or "").strip() and len(element) == 0 and element in parents:
             parent = parents[element]  # a paragraph that held only raw HTML
             parent.remove(element)
@@ -137,15 +156,37 @@ class Gate:
         value = HTML_PLACEHOLDER_RE.sub(replace, value)
         return value.replace(AMP_SUBSTITUTE, "&").replace("\x02", "").replace("\x03", "")
 
-    def check_text(self, text: str, judged: str | None = None) -> None:
-        """Addresses written in `text` (but for the link's own host `judged`, judged as its address)."""
-        found = [a for a in addresses.text_addresses(text)
-                 if judged is None or addresses.normal_host(urlsplit(a if "://" in a else "https://" + a).hostname
-                                                            or "") != judged]
-        refused = addresses.check_text(" ".join(found), self.allowed) if found else None
-        if refused:
-            address = found[0]
-            self.problem(self.locate(address, text.strip()[:30]), *refused)
+    def check_text(self, text: str, judged: set | None = None, reported: set | None = None) -> None:
+        """Addresses written in `text` (but on the hosts of its links, `judged` as addresses)."""
+        reported = set() if reported is None else reported
+        for address in addresses.text_addresses(text):
+            if address in reported:
+                continue
+            refused = addresses.check_text(address, self.allowed, judged)
+            if refused:
+                reported.add(address)
+                parts = [p for p in re.split(r"[^\w-]+", address) if len(p) > 2]
+                self.problem(self.locate(address, *parts[:2], text.strip()[:30]), *refused)
+
+    def sizes(self, root: ET.Element, parents: dict) -> None:
+        """Limits that keep every render short: how deep, how many elements, cells, headings."""
+        elements = sum(1 for _ in root.iter())
+        if elements > MAX_ELEMENTS:
+            self.problem(self.doc.first_line, f"the body has {elements} parts (paragraphs, list items, cells…)",
+                         f"keep a guide under {MAX_ELEMENTS}: split it into shorter guides")
+        for element in root.iter():
+            depth, up = 0, element
+            while up in parents:
+                depth, up = depth + 1, parents[up]
+            if depth > MAX_DEPTH:
+                text = "".join(element.itertext()).strip()
+                self.problem(self.locate("> > > > >", text[:30] if len(text) > 3 else None),
+                             f"lists or quotes nested {depth} deep", f"nest at most {MAX_DEPTH} levels")
+                return
+        for table in root.iter("table"):
+            cells = sum(1 for tag in ("td", "th") for _ in table.iter(tag))
+            if cells > MAX_CELLS:
+                self.problem(self.locate("|"), f"a table of {cells} cells", f"keep tables under {MAX_CELLS} cells")
 
     # ------------------------------------------------------------------ attributes
 
@@ -153,9 +194,15 @@ class Gate:
         tag = element.tag
         for name in list(element.attrib):
             value = element.attrib[name]
-            if AMP_SUBSTITUTE in value:  # e-mail autolinks come encoded as character references
-                value = html.unescape(value.replace(AMP_SUBSTITUTE, "&"))
-                element.set(name, value)
+            if HTML_PLACEHOLDER_RE.search(value) or "\x02" in value.replace(AMP_SUBSTITUTE, "") or "\x03" in value:
+                self.problem(self.locate(name, value[:20]), f"raw HTML inside the attribute '{name}'",
+                             "write plain text in attribute lists")
+                del element.attrib[name]
+                continue
+            # What a browser and a PDF reader see: character references decoded (the
+            # serializer writes "&sol;" as it is, and a browser reads it as "/").
+            value = html.unescape(value.replace(AMP_SUBSTITUTE, "&"))
+            element.set(name, value)
             lower = name.lower()
             if lower not in COMMON and lower not in OWN.get(tag, ()):
                 line = self.locate(name, value)
@@ -172,9 +219,12 @@ class Gate:
             if lower == "id" and not ID_RE.match(value):
                 self.problem(self.locate(value), f"the id '{value}' is not allowed",
                              "use words joined by '-' (ids starting ds-, md- or __ belong to the site)")
-            elif lower == "class" and not all(CLASS_RE.match(c) for c in value.split()):
-                self.problem(self.locate(value), f"the class '{value}' is not allowed",
-                             "remove it (names starting md- or ds- belong to the site)")
+            elif lower == "class" and not all(c in CLASSES or CLASS_RE.match(c) for c in value.split()):
+                bad = next(c for c in value.split() if not (c in CLASSES or CLASS_RE.match(c)))
+                self.problem(self.locate(bad), f"the class '{bad}' is not one a guide may use",
+                             "remove it: admonitions (!!! tip, !!! warning…) set the classes a guide needs")
+                del element.attrib[name]
+                continue
             elif lower == "dir" and value not in ("ltr", "rtl", "auto"):
                 self.problem(self.locate(value), f"dir='{value}' is not a direction", "write ltr or rtl")
             elif lower == "align" and value not in ("left", "right", "center"):
@@ -183,6 +233,7 @@ class Gate:
                 self.problem(self.locate(value), f"{name}='{value}' is not a number", "write a whole number")
             elif lower in ("title", "alt"):
                 self.check_text(value)
+                self.body.printed.append(value)
         if tag == "a":
             self.link(element)
         elif tag == "img":
@@ -205,6 +256,12 @@ class Gate:
             if refused:
                 self.problem(line, *refused)
                 del a.attrib["href"]
+            elif addresses.scheme(href) == "tel" and not same_number(text, href):
+                self.problem(line, f"the link '{text}' calls another number ({href})",
+                             "write the number the link calls as its text")
+                del a.attrib["href"]
+            elif addresses.scheme(href) in ("https", "http"):
+                self.body.printed.append(href)  # paper prints it after the link's text
             return
         if href.startswith("//"):
             self.problem(line, f"link '{href}' has no https:", "write the full https:// address")
@@ -223,7 +280,8 @@ class Gate:
         if target is not None and self.seen(target) == "dir":
             target = target / "index.md"
             self.seen(target)
-        if target is None or not target.is_file() or not PAGE_RE.match(target.name):
+        if target is None or not target.is_file() or not PAGE_RE.fullmatch(target.name) \
+                or len(target.relative_to(self.docs_dir).parts) > 2:  # a guide's page or a home page, nothing deeper
             self.problem(line, f"link '{href}' points to nothing",
                          "link to another guide as ../<slug>/index.md, or fix the spelling")
             del a.attrib["href"]
@@ -267,6 +325,9 @@ class Gate:
             self.body.problems.extend(replace(p, path=self.doc.relpath, line=line) for p in problems)
             if checked is not None and checked.text:
                 self.body.picture_text[src] = checked.text
+                refused = addresses.check_text(checked.text, self.allowed)
+                if refused:  # a drawing of a screen can name a site too
+                    self.problem(line, f"picture '{src}': {refused[0]}", refused[1])
         self.body.pictures[src] = target
 
     def seen(self, path: Path, content: bool = False) -> str:
@@ -284,8 +345,14 @@ class Gate:
         return resolved if resolved.is_relative_to(folder) else None
 
 
-def _own_host(element: ET.Element) -> str | None:
-    """The host of a link's own address: its text naming that host is judged with the address."""
-    if element.tag != "a" or not element.get("href", "").lower().startswith(("https:", "http:")):
-        return None
-    return addresses.normal_host(urlsplit(element.get("href")).hostname or "")
+def same_number(text: str, href: str) -> bool:
+    """A phone link's text names the number it calls (or no number at all)."""
+    shown = re.sub(r"\D", "", text)
+    called = re.sub(r"\D", "", href)
+    if len(shown) < 6:
+        return True
+
+    def national(digits: str) -> str:
+        return "0" + digits[2:] if digits.startswith("84") else digits
+
+    return national(shown) == national(called)

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import threading
 import time
-import unicodedata
 from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -250,9 +249,10 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         # leaves Markup as it is, so nothing is escaped twice.
         if page.meta.get("title") is not None:
             page.meta["title"] = escape(page.meta["title"])
-        if self._body_of(page, config) is not None:
-            return ""  # rendered once already, by the guide model: MkDocs has nothing to do
-        return unicodedata.normalize("NFC", markdown)
+        if self._body_of(page, config) is None:  # read_library refuses such a file; never publish one unchecked
+            raise PluginError(f"{config.docs_dir}/{page.file.src_uri}:1: a page that is no guide and no home page — "
+                              "remove it: only guides/<slug>/index*.md and guides/index*.md are published")
+        return ""  # rendered once already, by the guide model: MkDocs has nothing to do
 
     @plugins.event_priority(100)
     def on_page_content(self, html, page, config, files):
