@@ -272,3 +272,14 @@ def test_a_guide_too_long_for_two_pages_is_reported_with_its_file(project):
     assert "guides/long/index.md:1: warning: pamphlet (vi)" in relaxed.stderr, "a warm build says it again"
     assert len(pypdf.PdfReader(project / "site" / "long" / "long.pdf").pages) > 2
     assert len(pypdf.PdfReader(project / "site" / "demo" / "demo.pdf").pages) <= 2
+
+
+def test_a_render_that_runs_too_long_is_stopped_with_one_line(tmp_path, monkeypatch):
+    import sys
+
+    render_module = sys.modules["doorstep.pamphlet.render"]  # (the package's `render` is the function)
+    init_worker(str(tmp_path / "cache"))
+    monkeypatch.setattr(render_module, "RENDER_SECONDS", 0.001)
+    html = "<!doctype html><html lang='en'><body>" + "<p>Step</p>" * 2000 + "</body></html>"
+    with pytest.raises(RenderFailure, match="took longer than 0.001 s"):
+        render_pdf(html, BASE + "en/demo/", {}, [str(tmp_path)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,39 @@ WARM_UP = f"""<html><body style='font-family: {fonts.STACKS["ltr"]}'>
 <p dir="rtl" style='font-family: {fonts.STACKS["rtl"]}'>العربية <b>فارسی</b> ۱۲۳</p>
 <svg viewBox="0 0 4 4" width="8" height="8"><path d="M0 0h1v1h-1z"/><text x="0" y="3">a</text></svg>
 </body></html>"""
+
+
+# A pamphlet takes well under a second; a document that takes minutes is one
+# built to stall the build (the guide's limits should stop it first).
+RENDER_SECONDS = float(os.environ.get("DOORSTEP_RENDER_SECONDS", "120"))
+
+
+class _TooLong(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Stop a render that runs past `seconds` (only where signals can: a process's main thread)."""
+    import signal
+    import threading
+
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(_signum, _frame):
+        raise _TooLong()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _TooLong:
+        raise RenderFailure(f"rendering took longer than {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class RenderFailure(Exception):
@@ -144,11 +178,14 @@ def _render(html: str, base_url: str, files: dict[str, str], roots: list[str], t
     previous_propagate = logger.propagate
     logger.propagate = False
     try:
-        document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(files, roots)).render(
-            font_config=_FONT_CONFIG, pdf_tags=tags)
-        pdf = document.write_pdf(pdf_tags=tags)
+        with _time_limit(RENDER_SECONDS):
+            document = HTML(string=html, base_url=base_url, url_fetcher=SafeFetcher(files, roots)).render(
+                font_config=_FONT_CONFIG, pdf_tags=tags)
+            pdf = document.write_pdf(pdf_tags=tags)
     except RefusedURL as exc:
         raise RenderFailure(str(exc), exc.url) from None
+    except RecursionError:  # e.g. boxes nested thousands deep
+        raise RenderFailure("the document nests too deep to lay out") from None
     finally:
         logger.removeHandler(collector)
         logger.propagate = previous_propagate
