@@ -167,9 +167,10 @@ def test_content_types_and_caching(nginx):
     assert "max-age=31536000" in get(nginx, urllib.parse.urljoin(base, script))[1]["Cache-Control"]
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_a_missing_page_shows_the_404_page_of_the_readers_language(nginx, lang):
-    status, headers, body = get(nginx, page_path(lang) + "no-such-guide/")
+@pytest.mark.parametrize("lang,path", [(lang, page_path(lang) + "no-such-guide/") for lang in LANGS]
+                         + [("vi", "/vi/vneid/"), ("vi", "/de/no-such-guide/"), ("en", "/en/nothing.pdf")])
+def test_a_missing_page_shows_the_404_page_of_the_readers_language(nginx, lang, path):
+    status, headers, body = get(nginx, path)
     assert status == 404
     root = tinyhtml5.parse(body.decode("utf-8"), namespace_html_elements=False)
     assert root.get("lang") == lang

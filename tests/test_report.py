@@ -501,3 +501,18 @@ def test_help():
     result = subprocess.run([DOORSTEP, "report", "--help"], capture_output=True, text=True, timeout=60,
                             env={**os.environ})
     assert result.returncode == 0 and "--campaign" in result.stdout and "--since" in result.stdout
+
+
+def test_a_period_with_no_line_in_it_gives_an_empty_report_in_every_format(project, tmp_path):
+    """A commune asks "since the campaign began" before anyone scanned a code."""
+    log = log_of(tmp_path / "access.log")
+    for fmt in ("table", "csv", "json"):
+        result = run(project, log, "--since", "2031-01-05", "--format", fmt)
+        assert result.returncode == 0, result.stderr
+    data, _ = report_json(project, log, "--since", "2031-01-05")
+    assert data["period"]["from"] == data["period"]["to"] == "2031-01-05"
+    assert data["totals"]["arrivals"] == 0
+    pdf = tmp_path / "empty.pdf"
+    result = run(project, log, "--since", "2031-01-05", "--format", "pdf", "--out", pdf)
+    assert result.returncode == 0, result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -92,11 +92,12 @@ class Report:
 
     @property
     def start(self) -> dt.date | None:
-        return self.since or self.first_day
+        return self.since or self.first_day or self.until
 
     @property
     def end(self) -> dt.date | None:
-        return self.until or self.last_day
+        # No line in the period (a campaign asked about before anyone scanned): the period as asked.
+        return self.until or self.last_day or self.since
 
 
 def make_report(logs: list[Path], config_file: Path, campaign: str | None = None, since: dt.date | None = None,

@@ -41,9 +41,18 @@ def _brotli(data: bytes) -> bytes:
 ENCODERS = {".gz": _gzip, ".br": _brotli}
 
 
+def _encoding() -> str:
+    from importlib.metadata import version
+
+    return f"gzip 9 mtime 0; brotli {version('brotli')} text 11 22"
+
+
+ENCODING = _encoding()  # part of each cache key: other settings or another brotli, other bytes
+
+
 def compressed(data: bytes, kind: str, cache: Path | None) -> bytes:
     """`data` compressed as `kind` (".gz" or ".br"), from the cache when it has it."""
-    digest = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(ENCODING.encode() + b"\0" + data).hexdigest()  # the bytes, and how they are compressed
     kept = cache / digest[:2] / (digest + kind) if cache else None
     if kept is not None and kept.is_file():
         return kept.read_bytes()
