@@ -196,7 +196,13 @@ class Renderer:
         if cache_dir is not None:
             from .cache import BodyCache
 
-            self.cache = BodyCache(cache_dir, repr((extensions, self.allowed, str(self._docs_dir))))
+            import json
+
+            def name(value) -> str:  # a toc `slugify` function: its name, not its address in memory
+                return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}"
+
+            setting = json.dumps([extensions, self.allowed, str(self._docs_dir)], default=name, sort_keys=True)
+            self.cache = BodyCache(cache_dir, setting)
 
     def render(self, document: Document) -> Body:
         """The body of `document`: rendered, or as rendered before if nothing it depends on changed."""
