@@ -19,6 +19,20 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIN = Path(sys.executable).parent
 LANGS = ("vi", "en", "ar", "fa")
 SITE_URL = "https://doorstep.example.org/"
+# A valid campaign file for the fixture guides (tests/test_campaign.py, tests/test_report.py).
+CAMPAIGN_FILE = """campaign: test-2025
+commune:
+  name: Xã Thử
+  office: Nhà văn hóa thôn Một
+  hours: "Thứ Hai – Thứ Sáu, 7:30–11:30"
+contacts:
+  - role: Tổ công nghệ số cộng đồng
+    phone: "0912 345 678"
+guides: [demo, only-vi]
+languages: [vi, en]
+paper: a4
+copies: 10
+"""
 
 
 def run_build(project: Path, *extra: str) -> subprocess.CompletedProcess:

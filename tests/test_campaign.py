@@ -23,7 +23,7 @@ from doorstep.campaign.model import PHONE_RE, PHONE_SEPARATORS_RE
 from doorstep.campaign.stamp import read
 from doorstep.pamphlet.render import BASE, init_worker, render
 
-from conftest import REPO, SITE_URL, make_project, page_file, page_url
+from conftest import CAMPAIGN_FILE, REPO, SITE_URL, make_project, page_file, page_url
 from test_pamphlets import DPI, squash
 
 DOORSTEP = str(Path(sys.executable).parent / "doorstep")
@@ -199,19 +199,7 @@ BAD = {
     "unsafe tag": ("campaign: Xã Hạ Lang 2025", 1, "`campaign` 'Xã Hạ Lang 2025' is not a URL-safe tag — use a-z"),
 }
 
-GOOD = """campaign: test-2025
-commune:
-  name: Xã Thử
-  office: Nhà văn hóa thôn Một
-  hours: "Thứ Hai – Thứ Sáu, 7:30–11:30"
-contacts:
-  - role: Tổ công nghệ số cộng đồng
-    phone: "0912 345 678"
-guides: [demo, only-vi]
-languages: [vi, en]
-paper: a4
-copies: 10
-"""
+GOOD = CAMPAIGN_FILE
 
 
 def campaign_project(tmp_path: Path, text: str) -> tuple[Path, Path]:

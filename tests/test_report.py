@@ -21,7 +21,7 @@ import yaml
 from doorstep.report.count import BOTS, Site, is_bot
 from doorstep.report.logs import MAX_LINE, LogFile, parse_caddy, parse_combined
 
-from conftest import REPO, make_project
+from conftest import CAMPAIGN_FILE, REPO, make_project
 
 DOORSTEP = str(Path(sys.executable).parent / "doorstep")
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -43,19 +43,7 @@ BOT_AGENTS = [
 IPS = ["203.0.113.0", "198.51.100.0", "2001:db8::", "192.0.2.0"]
 REFERER = "https://chat.example.net/thread/ref-secret-4711"
 
-CAMPAIGN = """campaign: test-2025
-commune:
-  name: Xã Thử
-  office: Nhà văn hóa thôn Một
-  hours: "Thứ Hai – Thứ Sáu, 7:30–11:30"
-contacts:
-  - role: Tổ công nghệ số cộng đồng
-    phone: "0912 345 678"
-guides: [demo, only-vi]
-languages: [vi, en]
-paper: a4
-copies: 10
-"""
+CAMPAIGN = CAMPAIGN_FILE
 SECOND = CAMPAIGN.replace("test-2025", "second-2025").replace("Xã Thử", "Phường Hai").replace("[vi, en]", "[vi]")
 
 

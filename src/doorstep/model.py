@@ -24,10 +24,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from .body import Anchor, Body, Document, Renderer, addresses
+from .body.shape import MAX_STEPS, MIN_STEPS  # noqa: F401 (the guide format: 3 to 10 steps)
 from .errors import DoorstepError, Problem, rel
 
 TASKS = ("account", "identity", "insurance", "applications", "payments", "lookup", "contact", "help")
-MIN_STEPS, MAX_STEPS = 3, 10
 REVISION_PATTERN = r"^[0-9a-f]{12}$"  # a translation's `translated_from`
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # use fullmatch: "$" alone lets a final newline through
 MAX_SLUG = 60
@@ -119,9 +119,12 @@ class Guide:
     meta: GuideMeta
     body: str  # the body's Markdown
     body_line: int  # line of the file where the body starts
-    steps: int
     inherited: tuple[str, ...] = ()  # fields taken from the default-language file
     rendered: Body | None = None  # the body rendered once, for every output (doorstep.body)
+
+    @property
+    def steps(self) -> int:
+        return self.rendered.steps if self.rendered is not None else 0
 
     def lang_of(self, name: str, default: str) -> str:
         """The language a front-matter field's text is in."""
@@ -378,21 +381,6 @@ MAX_GUIDE_BYTES = 64 * 1024  # the longest bundled guide is 9 KB: 64 KB is a boo
 MAX_FIELD_CHARS = 1000  # one front-matter text; `summary` has its own, smaller limit
 MAX_ITEMS = 20  # items of a front-matter list (need, trouble, sources)
 TEXT_FIELDS = ("title", "summary", "cost", "time", "where", "help")
-
-
-def deceptive(url: str) -> bool:
-    """A URL whose host a browser may read differently from what it shows."""
-    return addresses.why_refused(url, None, schemes=("https", "http")) is not None
-
-
-def domain_allowed(url: str, allowed: list[str] | None) -> bool:
-    """True when `url` is an https address on one of `allowed` (or below one)."""
-    return addresses.why_refused(url, allowed, schemes=("https",)) is None
-
-
-def _not_allowed(relpath: str, line: int, url: str, allowed: list[str] | None) -> Problem:
-    problem, hint = addresses.why_refused(url, allowed, schemes=("https",)) or (f"'{url}' is not allowed", "")
-    return Problem(relpath, line, problem, hint)
 
 
 def meta_text_problems(meta: GuideMeta, node, relpath: str, allowed: list[str] | None,
@@ -653,9 +641,9 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                 continue
             if "sources" not in inherited:
                 for i, source_ in enumerate(meta.sources or []):
-                    if not domain_allowed(source_.url, allowed_domains):
-                        problems.append(_not_allowed(relpath, node_line(node, ("sources", i, "url")),
-                                                     source_.url, allowed_domains))
+                    refused = addresses.why_refused(source_.url, allowed_domains, schemes=("https",))
+                    if refused:
+                        problems.append(Problem(relpath, node_line(node, ("sources", i, "url")), *refused))
             problems += meta_text_problems(meta, node, relpath, allowed_domains, tuple(inherited))
             if glyphs:
                 problems += glyph_problems(relpath, source, body, _printed_texts(meta))
@@ -668,7 +656,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                     if getattr(meta, key) is None:
                         problems.append(Problem(relpath, 1, f"`{key}` is missing", f"add a line '{key}: …' to the front matter"))
             library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, text, body_line,
-                                                              body.steps, tuple(inherited), body)
+                                                              tuple(inherited), body)
 
     for path in sorted(p for p in docs_dir.glob("index*.md") if not p.is_symlink()):
         match = GUIDE_FILE_RE.fullmatch(path.name)

@@ -126,7 +126,7 @@ class Gate:
                                  f"a list of {items} items", f"keep lists to {MAX_LIST_ITEMS} items at most")
 
     def text_of(self, element: ET.Element, parents: dict) -> None:
-        """Raw HTML out (its characters references kept as characters); addresses in text checked."""
+        """Raw HTML out (character references kept as the characters they stand for)."""
         for name in ("text", "tail"):
             value = getattr(element, name)
             if value and ("\x02" in value or "\x03" in value):
