@@ -60,7 +60,7 @@
     if (at && (at.isContentEditable || /^(input|select|textarea)$/i.test(at.tagName))) return
     e.preventDefault()
     toggle.checked = true
-    opened()
+    toggle.dispatchEvent(new Event("change"))   /* as a tap on the magnifier does */
   })
   var form = document.forms.namedItem("search")
   if (form) form.addEventListener("submit", function (e) { e.preventDefault() })   /* Material never submits it either */

@@ -57,6 +57,9 @@ SAFELIST = (
     r"\.md-clipboard",              # copy buttons, if a page ever has code
     r"\.focus-visible|\[data-focus-visible-added\]",  # keyboard-focus marks of Material's script
     r"\bmark\b",                    # search highlights the words found
+    r"\[data-md-scrolllock\]",      # the page stays still under the open search (phones)
+    r"\[data-md-visible\]",         # Material's "visible" marks
+    r"\[open\]",                    # a <details> the reader opens
 )
 _SAFE = re.compile("|".join(SAFELIST))
 
@@ -209,59 +212,92 @@ class _Rules:
         return number
 
 
-def _walk(nodes, rules: _Rules, numbers: dict):
-    for node in nodes:
+class _Text:
+    """Offsets into the stylesheet's text from tinycss2's (line, column)
+    positions: kept rules are copied byte for byte, never re-serialized."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+
+    def at(self, node) -> int:
+        return self.lines[node.source_line - 1] + node.source_column - 1
+
+    def spans(self, nodes, end: int):
+        """(node, start, stop) of each rule among `nodes`, the last one ending at `end`."""
+        nodes = list(nodes)
+        for i, node in enumerate(nodes):
+            if node.type in ("whitespace", "comment", "error"):
+                continue
+            stop = self.at(nodes[i + 1]) if i + 1 < len(nodes) else end
+            yield node, self.at(node), stop
+
+
+def _walk(source: _Text, nodes, end: int, rules: _Rules) -> list:
+    """The stylesheet as a tree of (node, start, stop, number or children)."""
+    tree = []
+    for node, start, stop in source.spans(nodes, end):
         if node.type == "qualified-rule":
-            numbers[id(node)] = rules.add(node)
+            tree.append((node, start, stop, rules.add(node)))
         elif node.type == "at-rule" and node.lower_at_keyword in ("media", "supports") and node.content is not None:
             inner = tinycss2.parse_rule_list(node.content)
-            numbers[id(node)] = inner
-            _walk(inner, rules, numbers)
+            tree.append((node, start, stop, _walk(source, inner, stop - 1, rules)))
+        else:
+            tree.append((node, start, stop, None))
+    return tree
 
 
-def _keyframes_used(text: str) -> set[str]:
-    names = set()
-    for node in tinycss2.parse_component_value_list(text):
+def _idents(nodes, names: set[str]) -> set[str]:
+    for node in nodes:
         if node.type == "ident":
             names.add(node.value)
+        for inner in (getattr(node, "content", None), getattr(node, "arguments", None)):
+            if isinstance(inner, list):
+                _idents(inner, names)
     return names
 
 
-def _serialize(nodes, used: set[int], numbers: dict, keyframes: list) -> list[str]:
+def _keyframes_used(text: str) -> set[str]:
+    """Every name a stylesheet's declarations hold (an animation names its @keyframes)."""
+    return _idents(tinycss2.parse_component_value_list(text), set())
+
+
+def _kept(source: _Text, tree, used: set[int], keyframes: list) -> list[str]:
     out = []
-    for node in nodes:
-        if node.type == "qualified-rule":
-            if numbers[id(node)] in used:
-                out.append(tinycss2.serialize([node]))
-        elif node.type == "at-rule" and id(node) in numbers:
-            inner = _serialize(numbers[id(node)], used, numbers, keyframes)
+    for node, start, stop, what in tree:
+        text = source.text[start:stop].rstrip()
+        if isinstance(what, int):
+            if what in used:
+                out.append(text)
+        elif isinstance(what, list):
+            inner = _kept(source, what, used, keyframes)
             if inner:
-                out.append("@" + node.at_keyword + tinycss2.serialize(node.prelude) + "{" + "".join(inner) + "}")
+                head = source.text[start:source.text.index("{", start) + 1]
+                out.append(head + "".join(inner) + "}")
         elif node.type == "at-rule" and node.lower_at_keyword.endswith("keyframes"):
-            keyframes.append((len(out), node))
+            keyframes.append((len(out), tinycss2.serialize(node.prelude).strip(), text))
             out.append("")
-        elif node.type in ("at-rule",):
-            out.append(tinycss2.serialize([node]))
+        elif node.type == "at-rule":
+            out.append(text)
     return out
 
 
 def trim_css(css: str, roots) -> Trimmed:
     """`css` without the rules that match no element of `roots` (parsed pages)."""
-    nodes = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
-    rules, numbers = _Rules(), {}
-    _walk(nodes, rules, numbers)
+    source = _Text(css)
+    rules = _Rules()
+    tree = _walk(source, tinycss2.parse_stylesheet(css), len(css), rules)
     used = set(rules.always)
     for root in roots:
         for element in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
             for _specificity, _order, _pseudo, number in rules.matcher.match(element):
                 used.add(number)
     keyframes: list = []
-    parts = _serialize(nodes, used, numbers, keyframes)
+    parts = _kept(source, tree, used, keyframes)
     names = _keyframes_used("".join(parts))
-    for index, node in keyframes:
-        name = tinycss2.serialize(node.prelude).strip()
+    for index, name, text in keyframes:
         if name in names:
-            parts[index] = tinycss2.serialize([node])
+            parts[index] = text
     text = "".join(parts)
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
     return Trimmed(css=text, digest=digest, name=f"{SHEET}/main.{digest}.min.css",
