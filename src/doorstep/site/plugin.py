@@ -486,13 +486,14 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             return
         started = time.perf_counter()
         site = Path(config.site_dir)
-        result = trim.trim(site, config.theme.dirs)
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        result = trim.trim(site, config.theme.dirs, root / self.config.cache_dir / "trim")
         for page in site.rglob("*.html"):
             text = page.read_text(encoding="utf-8")
             if CSS_PENDING in text:
                 write_atomic(page, text.replace(CSS_PENDING, result.digest).encode("utf-8"))
-        log.info(f"Material's stylesheet: {result.kept} of {result.rules} rules kept ({result.name}) "
-                 f"in {time.perf_counter() - started:.2f} s")
+        kept = f"{result.kept} of {result.rules} rules kept" if result.rules else "from cache"
+        log.info(f"Material's stylesheet trimmed: {kept} ({result.name}) in {time.perf_counter() - started:.2f} s")
 
     def _progress(self, done: int, total: int, cached: int) -> None:
         if total > 10 and done % 10 == 0 and done < total:

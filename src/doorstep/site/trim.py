@@ -304,13 +304,40 @@ def trim_css(css: str, roots) -> Trimmed:
                    rules=rules.count, kept=len(used), unreadable=rules.unreadable)
 
 
-def trim(site_dir: Path, theme_dirs) -> Trimmed:
+def _cache_key(css: bytes, pages: list[Path], site_dir: Path) -> str:
+    """The trimmed stylesheet depends on Material's, the pages, and this code."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"tinycss2 {version('tinycss2')} cssselect2 {version('cssselect2')}".encode())
+    digest.update(hashlib.sha256(css).digest())
+    for page in pages:
+        digest.update(page.relative_to(site_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(page.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def trim(site_dir: Path, theme_dirs, cache: Path | None = None) -> Trimmed:
     """Write the trimmed stylesheet into the built `site_dir` (Material's own file
-    and its source map removed); what was written."""
+    and its source map removed); what was written. `cache`: a folder keeping
+    results by their inputs (a build whose pages did not change parses none)."""
     from ..files import write_atomic
 
     source = material_stylesheet(theme_dirs)
-    result = trim_css(source.read_text(encoding="utf-8"), (root for _path, root in page_roots(site_dir)))
+    css = source.read_bytes()
+    pages = sorted(site_dir.rglob("*.html"))
+    kept = cache / f"{_cache_key(css, pages, site_dir)}.css" if cache else None
+    if kept is not None and kept.is_file():
+        text = kept.read_text(encoding="utf-8")
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        result = Trimmed(css=text, digest=digest, name=f"{SHEET}/main.{digest}.min.css", rules=0, kept=0)
+    else:
+        result = trim_css(css.decode("utf-8"), (root for _path, root in page_roots(site_dir)))
+        if kept is not None:
+            try:
+                write_atomic(kept, result.css.encode("utf-8"))
+            except OSError:
+                pass  # a read-only cache: trim again next time
     for name in (source.name, source.name + ".map"):
         (site_dir / SHEET / name).unlink(missing_ok=True)
     write_atomic(site_dir / result.name, result.css.encode("utf-8"))
