@@ -179,6 +179,68 @@ def _print_reviews(console, due) -> None:
 
 
 @main.command()
+@CONFIG
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the same findings for machines, on standard output.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (timeouts, 5xx, 403, 429…).")
+@click.option("--fresh", is_flag=True, help="Check every address again, ignoring the results kept for a day.")
+@click.option("--timeout", default=15.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for one answer.")
+@click.option("--max-redirects", default=5, show_default=True, type=click.IntRange(min=0),
+              help="Redirects followed from one address before it is an error.")
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Requests at once to one site.")
+@click.option("--connections", default=16, show_default=True, type=click.IntRange(min=1),
+              help="Requests at once in all.")
+def links(config_file: str, fmt: str, strict: bool, fresh: bool, timeout: float, max_redirects: int, per_host: int,
+          connections: int) -> None:
+    """Check over the network that every link, every address written in a
+    guide and every official source still opens a page, and that every
+    redirect stays on the allowed domains (mkdocs.yml's allowed_domains).
+
+    Prints one line per finding, `file:line: status address → where it
+    ended`, errors (404, 410, DNS failure, a redirect off the allowed domains,
+    a redirect loop) before warnings (timeouts, 5xx, 401/403/429). Results
+    are kept for a day in the cache folder (--fresh ignores them). Exit code
+    0 with no error (warnings are shown), 1 with an error (with --strict, a
+    warning too), 2 when the project cannot be read. See docs/links.md.
+    """
+    import json
+
+    from .errors import DoorstepError
+    from .links import check_links
+    from .project import read_project, read_settings
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        settings = read_settings(Path(config_file))
+        library, problems = read_project(Path(config_file))
+        report = check_links(library, settings.root / settings.doorstep["cache_dir"], fresh, timeout, max_redirects,
+                             per_host, connections, say)
+    except DoorstepError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps({"errors": report.errors, "warnings": report.warnings, "checked": report.checked,
+                               "cached": report.cached, "findings": [f.as_dict() for f in report.findings]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(str(finding), err=True)
+        if problems:
+            click.echo(f"{len(problems)} problem(s) in the guides leave some files unchecked: run doorstep check",
+                       err=True)
+        counts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((report.errors, "error"),
+                                                                        (report.warnings, "warning")) if n]
+        click.echo(f"{report.checked} addresses checked ({report.cached} from the last day's results): "
+                   f"{', '.join(counts) or 'no problems found'}.")
+    sys.exit(1 if report.errors or (strict and report.warnings) else 0)
+
+
+@main.command()
 @click.argument("slug")
 @click.argument("languages", nargs=-1)
 @CONFIG
