@@ -34,8 +34,8 @@ task: help
 need:
   - Điện thoại
 cost: Miễn phí
-time: 5 phút
-where: Tại nhà
+time: 5 phút trên dichvucong.gov.vn
+where: Tại nhà, trên trang có đuôi .gov.vn
 help: >-
   Hỏi cán bộ xã, hoặc xem
   dichvucong.gov.vn/gone
@@ -59,7 +59,7 @@ Xem [trang chuyển rồi mất](https://dichvucong.gov.vn/moved-gone#buoc-2).
 
 ## Bước ba
 
-Thử [vòng](https://dichvucong.gov.vn/loop-a) và [xa](https://dichvucong.gov.vn/hop/0).
+Thử [vòng](https://dichvucong.gov.vn/loop-a), [xa](https://dichvucong.gov.vn/hop/0), [http](https://dichvucong.gov.vn/to-http).
 
 Thử [chậm](https://dichvucong.gov.vn/slow), [lỗi](https://dichvucong.gov.vn/broken) và [tỉnh cũ](https://hanam.gov.vn/).
 """
@@ -75,13 +75,15 @@ EXPECTED = [
     f"{F}:28: 404 https://dichvucong.gov.vn/moved-gone → https://www.chinhphu.vn/gone — the page is gone: find its "
     "new address on the official site and update the guide",
     f"{F}:29: redirect off the allow-list https://dichvucong.gov.vn/to-lookalike → "
-    "https://dichvucong.gov.vn.example.com/login — the page now sends readers to dichvucong.gov.vn.example.com "
-    "('dichvucong.gov.vn.example.com' is not an allowed domain (a look-alike site?)): link to an official page that "
-    "stays on the allowed domains",
+    "https://dichvucong.gov.vn.example.com/login — the page now sends readers to dichvucong.gov.vn.example.com, "
+    "which is not on the allowed domains: link to an official page that stays on the allowed domains",
     f"{F}:33: too many redirects https://dichvucong.gov.vn/hop/0 → https://dichvucong.gov.vn/hop/6 — more than 5 "
     "redirects: link to the page they end at",
     f"{F}:33: redirect loop https://dichvucong.gov.vn/loop-a → https://dichvucong.gov.vn/loop-a — the address "
     "never arrives at a page: link to the page itself",
+    f"{F}:33: redirect to a non-https address https://dichvucong.gov.vn/to-http → http://dichvucong.gov.vn/ok — "
+    "the page now sends readers to an address without https: link to an official page that stays on the allowed "
+    "domains",
     f"{F}:35: DNS failure https://hanam.gov.vn/ — the name hanam.gov.vn no longer exists (a site of a merged or "
     "abolished office?): link to the current official page",
     # then warnings
@@ -135,6 +137,7 @@ class Server:
             "/moved-gone": (301, "https://www.chinhphu.vn/gone"),
             "/to-lookalike": (302, "https://dichvucong.gov.vn.example.com/login"),
             "/loop-a": (302, "/loop-b"),
+            "/to-http": (302, "http://dichvucong.gov.vn/ok"),
             "/loop-b": (307, "https://dichvucong.gov.vn/loop-a"),
         }.get(path, (200, None))
 
@@ -174,8 +177,8 @@ def test_every_finding_is_one_line_at_the_line_it_is_written_errors_first(projec
     result = links(project, server)
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip().splitlines() == EXPECTED
-    # 13 addresses: 4 that open a page (/, /p/home, /ok, and /moved after its redirect) and the 9 above.
-    assert result.stdout.strip() == "13 addresses checked (0 from the last day's results): 8 errors, 2 warnings."
+    # 14 addresses: 4 that open a page (/, /p/home, /ok, and /moved after its redirect) and the 10 above.
+    assert result.stdout.strip() == "14 addresses checked (0 from the last day's results): 9 errors, 2 warnings."
     # The redirect to an allowed domain was followed; the look-alike was never asked for anything.
     assert ("www.chinhphu.vn", "/ok") in server.requests
     assert not [r for r in server.requests if r[0] == "dichvucong.gov.vn.example.com"]
@@ -187,7 +190,7 @@ def test_json_and_a_days_cache(project, server):
     first = links(project, server, "--format", "json")
     assert first.returncode == 1
     report = json.loads(first.stdout)
-    assert (report["errors"], report["warnings"], report["checked"], report["cached"]) == (8, 2, 13, 0)
+    assert (report["errors"], report["warnings"], report["checked"], report["cached"]) == (9, 2, 14, 0)
     moved = next(f for f in report["findings"] if f["url"] == "https://dichvucong.gov.vn/moved-gone")
     assert moved == {"path": F, "line": 28, "level": "error", "status": "404", "code": 404,
                      "url": "https://dichvucong.gov.vn/moved-gone", "final": "https://www.chinhphu.vn/gone",
@@ -203,7 +206,7 @@ def test_json_and_a_days_cache(project, server):
     second = links(project, server, "--format", "json")
     assert second.returncode == 1
     assert json.loads(second.stdout)["findings"] == report["findings"]
-    assert json.loads(second.stdout)["cached"] == 11  # all but the slow page and the name that did not resolve
+    assert json.loads(second.stdout)["cached"] == 12  # all but the slow page and the name that did not resolve
     assert server.requests == [("dichvucong.gov.vn", "/slow")]
 
     # --fresh asks again.
@@ -219,7 +222,7 @@ def test_exit_codes(project, server):
     warnings_only = [line for line in lines if "gone" not in line and "removed" not in line
                      and "Trang đã xóa" not in line and "Hỏi cán bộ" not in line and "help:" not in line]
     body = "\n".join(warnings_only)
-    for name in ("moved-gone#buoc-2", "to-lookalike", "loop-a", "hop/0"):
+    for name in ("moved-gone#buoc-2", "to-lookalike", "loop-a", "hop/0", "to-http"):
         body = body.replace(f"https://dichvucong.gov.vn/{name}", "https://dichvucong.gov.vn/ok")
     body = body.replace("https://hanam.gov.vn/", "https://dichvucong.gov.vn/ok")
     guide.write_text(body, encoding="utf-8")
@@ -245,6 +248,8 @@ def test_addresses_are_collected_where_they_are_written(project):
     assert where["https://dichvucong.gov.vn/gone"] == [(F, 12), (F, 23)]  # a folded front-matter text; the body
     assert where["https://dichvucong.gov.vn/ok"] == [(F, 15), (F, 23)]
     assert where["https://dichvucong.gov.vn/moved-gone"] == [(F, 28)]  # the #heading is the same page
+    assert (F, 8) in where["https://dichvucong.gov.vn/"]  # a host written as text: its home page
+    assert "https://gov.vn/" not in where  # "an address ending in .gov.vn" names no page
     # The fixture's own guides: a source in index.md (translations inherit it) and a body link.
     assert ("guides/demo/index.md", 13) in where["https://dichvucong.gov.vn/"]
     assert where["https://dichvucong.gov.vn/p/home"] == [("guides/demo/index.md", 27), ("guides/demo/index.en.md", 26)]
@@ -265,5 +270,5 @@ def test_progress_is_said_while_it_runs_long(project, server, monkeypatch):
     said: list[str] = []
     library, _ = read_project(project / "mkdocs.yml")
     report = links_module.check_links(library, None, timeout=1.0, say=said.append)
-    assert report.checked == 13 and report.cached == 0 and report.errors == 8
-    assert said and said[0].startswith("links: ") and said[0].split(" (")[0].endswith("of 13 addresses checked")
+    assert report.checked == 14 and report.cached == 0 and report.errors == 9
+    assert said and said[0].startswith("links: ") and said[0].split(" (")[0].endswith("of 14 addresses checked")

@@ -29,6 +29,7 @@ import asyncio
 import ipaddress
 import json
 import os
+import re
 import socket
 import ssl
 import time
@@ -38,7 +39,7 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .body import Body
-from .body.addresses import normal_host, scheme, text_addresses, why_refused
+from .body.addresses import allowed_host, normal_host, scheme, text_addresses, why_refused
 from .errors import DoorstepError, Problem
 from .model import TEXT_FIELDS, Guide, Library, node_line
 
@@ -169,11 +170,37 @@ def _meta_places(guide: Guide, memo: dict) -> list[tuple[str, Place]]:
             texts.append((("sources", i, "title"), source.title))
             found.append((source.url, Place(guide.relpath, node_line(guide.node, ("sources", i, "url")))))
     for loc, text in texts:
-        for address in text_addresses(text or ""):
+        for address in written_addresses(text or ""):
             url = web_address(address)
             if url:
                 found.append((url, Place(guide.relpath, _meta_line(guide, loc, address, memo))))
     return found
+
+
+def written_addresses(text: str) -> list[str]:
+    """The addresses written in `text` that a reader could type: not a domain named as an
+    ending (".gov.vn" in "the real address ends in .gov.vn")."""
+    return [address for address in text_addresses(text) if _standing(address).search(text)]
+
+
+def _standing(address: str) -> re.Pattern:
+    """`address` where it stands as a whole: not the end of a longer name, not inside a link's address."""
+    return re.compile(r"(?<![\w./@:-])" + re.escape(address))
+
+
+class _Written:
+    """The file line of each address written as text in a body, in order (as the gate's Locator)."""
+
+    def __init__(self, text: str, first_line: int):
+        self.text, self.first_line, self.after = text, first_line, {}
+
+    def __call__(self, address: str) -> int:
+        pattern = _standing(address)
+        match = pattern.search(self.text, self.after.get(address, 0)) or pattern.search(self.text)
+        if match is None:
+            return self.first_line
+        self.after[address] = match.start() + 1
+        return self.first_line + self.text.count("\n", 0, match.start())
 
 
 def _body_places(body: Body) -> list[tuple[str, Place]]:
@@ -181,18 +208,25 @@ def _body_places(body: Body) -> list[tuple[str, Place]]:
     from .body.gate import Locator
 
     doc, found = body.document, []
-    links, written = Locator(doc.text, doc.first_line), Locator(doc.text, doc.first_line)
+    links, written = Locator(doc.text, doc.first_line), _Written(doc.text, doc.first_line)
     for a in body.tree.iter("a"):
         href = a.get("href") or ""
         if scheme(href) in ("http", "https"):
             found.append((href, Place(doc.relpath, links(href, "".join(a.itertext()).strip()[:30]))))
     for element in body.tree.iter():
         if element.tag in BLOCKS:
-            for address in text_addresses("".join(element.itertext())):
+            for address in written_addresses("".join(element.itertext())):
                 url = web_address(address)
                 if url:
                     found.append((url, Place(doc.relpath, written(address))))
     return found
+
+
+def page_address(url: str) -> str:
+    """The page an address opens, written one way: no #heading, host in small letters, '/' for no path."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(),
+                                     path=parts.path or "/", fragment=""))
 
 
 def collect(library: Library) -> dict[str, list[Place]]:
@@ -210,7 +244,7 @@ def collect(library: Library) -> dict[str, list[Place]]:
     for lang in sorted(library.homes):
         pairs += _body_places(library.homes[lang])
     for url, place in pairs:
-        url = urlunsplit(urlsplit(url)._replace(fragment=""))  # the page is the same, whatever its heading
+        url = page_address(url)
         if place not in places.setdefault(url, []):
             places[url].append(place)
     return places
@@ -296,7 +330,7 @@ class Checker:
         progress = asyncio.create_task(self._progress(len(urls)))
         try:
             async with httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers, follow_redirects=False,
-                                         transport=transport, trust_env=False) as client:
+                                         transport=transport, trust_env=transport is None) as client:
                 results = await asyncio.gather(*(self._one(client, url) for url in urls))
         finally:
             progress.cancel()
@@ -337,11 +371,15 @@ class Checker:
             hops.append(target)
             refused = why_refused(target, self.allowed, schemes=("https",))
             if refused:
-                host = urlsplit(target).hostname or target
-                status = "redirect off the allow-list" if scheme(target) == "https" else "redirect to a non-https address"
-                return Result(url, ERROR, status, target,
-                              f"the page now sends readers to {host} ({refused[0]}): link to an official page "
-                              "that stays on the allowed domains", hops, code)
+                host = normal_host(urlsplit(target).hostname or "") or target
+                if scheme(target) != "https":
+                    status, why = "redirect to a non-https address", "to an address without https"
+                elif allowed_host(host, self.allowed):  # hidden characters, a 'name@' part…
+                    status, why = "redirect to a refused address", f"to an address refused: {refused[0]}"
+                else:
+                    status, why = "redirect off the allow-list", f"to {host}, which is not on the allowed domains"
+                return Result(url, ERROR, status, target, f"the page now sends readers {why}: link to an official "
+                              "page that stays on the allowed domains", hops, code)
             if target in seen:
                 return Result(url, ERROR, "redirect loop", target,
                               "the address never arrives at a page: link to the page itself", hops, code)
