@@ -231,8 +231,8 @@ def links(config_file: str, fmt: str, strict: bool, fresh: bool, timeout: float,
         for finding in report.findings:
             click.echo(str(finding), err=True)
         if problems:
-            click.echo(f"{len(problems)} problem(s) in the guides leave some files unchecked: run doorstep check",
-                       err=True)
+            click.echo(f"the guides have {len(problems)} problem(s), and a file that does not load is not checked: "
+                       "run doorstep check", err=True)
         counts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((report.errors, "error"),
                                                                         (report.warnings, "warning")) if n]
         click.echo(f"{report.checked} addresses checked ({report.cached} from the last day's results): "
