@@ -96,8 +96,12 @@ EXPECTED = [
 class Server:
     """The official sites (and a look-alike) as one local server; it records (host, path) of every request."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         self.requests: list[tuple[str, str]] = []
+        self.delay = delay  # seconds every page but the slow one takes
+        self.lock = threading.Lock()
+        self.in_flight: dict[str, int] = {}  # host → requests being answered now (the slow page left out)
+        self.most: dict[str, int] = {}  # host (and "all") → the most at once
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -106,6 +110,10 @@ class Server:
                 server.requests.append((host, self.path))
                 if self.path == "/slow":
                     time.sleep(SLOW)
+                else:
+                    server.count(host, +1)
+                    time.sleep(server.delay)
+                    server.count(host, -1)
                 code, location = server.answer(host, self.path)
                 try:
                     self.send_response(code)
@@ -124,6 +132,12 @@ class Server:
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
+
+    def count(self, host: str, change: int) -> None:
+        with self.lock:
+            for key in (host, "all"):
+                self.in_flight[key] = self.in_flight.get(key, 0) + change
+                self.most[key] = max(self.most.get(key, 0), self.in_flight[key])
 
     @staticmethod
     def answer(host: str, path: str) -> tuple[int, str | None]:
@@ -272,3 +286,16 @@ def test_progress_is_said_while_it_runs_long(project, server, monkeypatch):
     report = links_module.check_links(library, None, timeout=2.0, say=said.append)
     assert report.checked == 14 and report.cached == 0 and report.errors == 9
     assert said and said[0].startswith("links: ") and said[0].split(" (")[0].endswith("of 14 addresses checked")
+
+
+@pytest.mark.parametrize("args,per_host,overall", [((), 2, 16), (("--per-host", "1"), 1, 16),
+                                                    (("--connections", "1"), 1, 1)])
+def test_requests_at_once_stay_within_the_caps(project, args, per_host, overall):
+    server = Server(delay=0.3)  # every page takes a while: requests overlap as much as the caps let them
+    try:
+        result = links(project, server, "--fresh", *args)
+        assert result.returncode == 1, result.stderr
+        assert server.most["dichvucong.gov.vn"] == per_host
+        assert 1 <= server.most["all"] <= overall
+    finally:
+        server.close()
