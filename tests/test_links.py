@@ -61,7 +61,7 @@ Xem [trang chuyển rồi mất](https://dichvucong.gov.vn/moved-gone#buoc-2).
 
 Thử [vòng](https://dichvucong.gov.vn/loop-a), [xa](https://dichvucong.gov.vn/hop/0), [http](https://dichvucong.gov.vn/to-http).
 
-Thử [chậm](https://dichvucong.gov.vn/slow), [lỗi](https://dichvucong.gov.vn/broken) và [tỉnh cũ](https://hanam.gov.vn/).
+Thử [dấu cách](https://dichvucong.gov.vn/to-space), [chậm](https://dichvucong.gov.vn/slow), [lỗi](https://dichvucong.gov.vn/broken) và [tỉnh cũ](https://hanam.gov.vn/).
 """
 F = "guides/links/index.md"
 EXPECTED = [
@@ -118,7 +118,7 @@ class Server:
                 try:
                     self.send_response(code)
                     if location:
-                        self.send_header("Location", location)
+                        self.send_header("Location", location.encode().decode("latin-1"))  # its UTF-8 bytes
                     self.send_header("Content-Length", "2")
                     self.end_headers()
                     self.wfile.write(b"ok")
@@ -152,6 +152,7 @@ class Server:
             "/to-lookalike": (302, "https://dichvucong.gov.vn.example.com/login"),
             "/loop-a": (302, "/loop-b"),
             "/to-http": (302, "http://dichvucong.gov.vn/ok"),
+            "/to-space": (302, "/tin tức/trang.html"),  # as some servers write it: read as a browser does
             "/loop-b": (307, "https://dichvucong.gov.vn/loop-a"),
         }.get(path, (200, None))
 
@@ -191,10 +192,11 @@ def test_every_finding_is_one_line_at_the_line_it_is_written_errors_first(projec
     result = links(project, server)
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip().splitlines() == EXPECTED
-    # 14 addresses: 4 that open a page (/, /p/home, /ok, and /moved after its redirect) and the 10 above.
-    assert result.stdout.strip() == "14 addresses checked (0 from the last day's results): 9 errors, 2 warnings."
+    # 15 addresses: 5 that open a page (/, /p/home, /ok, /moved and /to-space after their redirect) and the 10 above.
+    assert result.stdout.strip() == "15 addresses checked (0 from the last day's results): 9 errors, 2 warnings."
     # The redirect to an allowed domain was followed; the look-alike was never asked for anything.
     assert ("www.chinhphu.vn", "/ok") in server.requests
+    assert ("dichvucong.gov.vn", "/tin%20t%E1%BB%A9c/trang.html") in server.requests
     assert not [r for r in server.requests if r[0] == "dichvucong.gov.vn.example.com"]
     # A redirect chain is followed hop by hop, up to the cap.
     assert [p for h, p in server.requests if p.startswith("/hop/")] == [f"/hop/{n}" for n in range(6)]
@@ -204,7 +206,7 @@ def test_json_and_a_days_cache(project, server):
     first = links(project, server, "--format", "json")
     assert first.returncode == 1
     report = json.loads(first.stdout)
-    assert (report["errors"], report["warnings"], report["checked"], report["cached"]) == (9, 2, 14, 0)
+    assert (report["errors"], report["warnings"], report["checked"], report["cached"]) == (9, 2, 15, 0)
     moved = next(f for f in report["findings"] if f["url"] == "https://dichvucong.gov.vn/moved-gone")
     assert moved == {"path": F, "line": 28, "level": "error", "status": "404", "code": 404,
                      "url": "https://dichvucong.gov.vn/moved-gone", "final": "https://www.chinhphu.vn/gone",
@@ -220,7 +222,7 @@ def test_json_and_a_days_cache(project, server):
     second = links(project, server, "--format", "json")
     assert second.returncode == 1
     assert json.loads(second.stdout)["findings"] == report["findings"]
-    assert json.loads(second.stdout)["cached"] == 12  # all but the slow page and the name that did not resolve
+    assert json.loads(second.stdout)["cached"] == 13  # all but the slow page and the name that did not resolve
     assert server.requests == [("dichvucong.gov.vn", "/slow")]
 
     # --fresh asks again.
@@ -284,8 +286,8 @@ def test_progress_is_said_while_it_runs_long(project, server, monkeypatch):
     said: list[str] = []
     library, _ = read_project(project / "mkdocs.yml")
     report = links_module.check_links(library, None, timeout=2.0, say=said.append)
-    assert report.checked == 14 and report.cached == 0 and report.errors == 9
-    assert said and said[0].startswith("links: ") and said[0].split(" (")[0].endswith("of 14 addresses checked")
+    assert report.checked == 15 and report.cached == 0 and report.errors == 9
+    assert said and said[0].startswith("links: ") and said[0].split(" (")[0].endswith("of 15 addresses checked")
 
 
 @pytest.mark.parametrize("args,per_host,overall", [((), 2, 16), (("--per-host", "1"), 1, 16),

@@ -36,7 +36,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .body import Body
 from .body.addresses import allowed_host, normal_host, scheme, text_addresses, why_refused
@@ -352,6 +352,8 @@ class Checker:
         return result
 
     async def _follow(self, client, url: str) -> Result:
+        import httpx
+
         refused = why_refused(url, self.allowed, schemes=("https",))
         if refused:  # `doorstep check` refuses it too: never requested
             return Result(url, ERROR, "refused", url, refused[0])
@@ -367,7 +369,13 @@ class Checker:
             if not location:
                 return Result(url, WARNING, f"{code} without an address", current,
                               "the site redirects to nowhere: open it in a browser", hops, code)
-            target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
+            try:  # as a browser reads it: relative to the page, spaces and accents percent-encoded
+                target = urlunsplit(urlsplit(str(httpx.URL(current).join(location)))._replace(fragment=""))
+            except httpx.InvalidURL:  # a host name that cannot be one (hidden characters…)
+                hops.append(location)
+                return Result(url, ERROR, "redirect to a refused address", location, "the page now sends readers to "
+                              "an address that is not valid: link to an official page that stays on the allowed "
+                              "domains", hops, code)
             hops.append(target)
             refused = why_refused(target, self.allowed, schemes=("https",))
             if refused:
