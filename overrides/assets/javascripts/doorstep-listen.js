@@ -44,12 +44,15 @@
   }
 
   // What a listener needs of an element: its text, block by block, without
-  // buttons, pictures or anything hidden from screen readers (the step's
-  // number is said by the caller, in words).
+  // buttons, pictures (seen on the screen; a screen reader reads their alt
+  // text itself), anything hidden from screen readers (the step's number is
+  // said by the caller, in words) or written in another language (an
+  // untranslated guide's headings, in the page's language).
   function walk(node, out) {
     for (var n = node.firstChild; n; n = n.nextSibling) {
       if (n.nodeType === 3) out.push(n.nodeValue);
-      else if (n.nodeType === 1 && !SKIP.test(n.tagName) && !n.hidden && n.getAttribute("aria-hidden") !== "true") {
+      else if (n.nodeType === 1 && !SKIP.test(n.tagName) && !n.hidden && n.getAttribute("aria-hidden") !== "true" &&
+               !(n.lang && primary(n.lang) !== base)) {
         var block = BLOCK.test(n.tagName);
         if (block) out.push("\n");
         walk(n, out);
