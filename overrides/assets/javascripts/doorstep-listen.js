@@ -11,8 +11,8 @@
  *
  * Each part is spoken sentence by sentence, one utterance each. Pause cancels
  * the sentence being spoken and Resume says it again: speechSynthesis.pause()
- * does nothing with Linux's speech-dispatcher and stops for good on some
- * Android versions, while cancel() works everywhere. The space each button
+ * does nothing with Linux's speech-dispatcher and Android's engine has no
+ * pause of its own, while cancel() works everywhere. The space each button
  * takes is kept free by doorstep.css from the first paint: nothing moves when
  * the buttons appear. See docs/read-aloud.md.
  */
