@@ -249,7 +249,7 @@ def guide_url(server, lang: str, slug: str = SLUG) -> str:
     return server.url + ("/" if lang == "vi" else f"/{lang}/") + f"{slug}/"
 
 
-def label(page: Page, locator) -> str:
+def label(locator) -> str:
     return locator.get_attribute("aria-label")
 
 
@@ -274,7 +274,7 @@ def test_controls_in_each_language(voiced, server, lang):
         assert described[0]["label"] == ui["all"]
         assert all(b["label"].startswith(ui["listen"] + ": ") for b in described[1:]), described
         step_2 = page.page.locator("#ds-step-2 > .ds-listen")
-        assert label(page, step_2) == f"{ui['listen']}: {STEP_2[lang][0]} {STEP_2[lang][1]}"
+        assert label(step_2) == f"{ui['listen']}: {STEP_2[lang][0]} {STEP_2[lang][1]}"
         # The room for each button was kept from the first paint: nothing moved.
         assert page.js("window.__shift") == 0
         # Each button sits in its room, beside its heading's text, not over it.
@@ -313,7 +313,7 @@ def test_a_step_is_read_paused_resumed_and_stopped(voiced, server, speech, lang)
         assert first["text"] == STEP_2[lang][0]
         assert first["lang"] == lang and first["voice"].lower().split("-")[0] == lang
         assert page.js("[...document.querySelectorAll('.ds-reading')].map((el) => el.id)") == ["ds-step-2"]
-        assert label(page, button) == f"{ui['pause']}: {STEP_2[lang][0]} {STEP_2[lang][1]}"
+        assert label(button) == f"{ui['pause']}: {STEP_2[lang][0]} {STEP_2[lang][1]}"
         bar = page.page.locator(".ds-player button")
         assert bar.all_text_contents() == [ui["pause"], ui["stop"]]
 
@@ -324,19 +324,19 @@ def test_a_step_is_read_paused_resumed_and_stopped(voiced, server, speech, lang)
         page.page.wait_for_timeout(1000)
         assert len(page.spoken()) == said, "it went on speaking while paused"
         assert page.js("[...document.querySelectorAll('.ds-reading')].map((el) => el.id)") == ["ds-step-2"]
-        assert label(page, button).startswith(ui["resume"] + ": ")
+        assert label(button).startswith(ui["resume"] + ": ")
         assert bar.first.text_content() == ui["resume"]
 
         bar.first.click()  # resume: the interrupted sentence again
         page.wait("speechSynthesis.speaking === true")
         assert page.spoken()[said]["text"] == interrupted
-        assert label(page, button).startswith(ui["pause"] + ": ")
+        assert label(button).startswith(ui["pause"] + ": ")
 
         bar.last.click()  # stop
         page.wait("speechSynthesis.speaking === false")
         assert page.js("document.querySelectorAll('.ds-reading, .ds-player').length") == 0
-        assert label(page, button).startswith(ui["listen"] + ": ")
-        assert page.js("document.activeElement.getAttribute('aria-label')") == label(page, button)
+        assert label(button).startswith(ui["listen"] + ": ")
+        assert page.js("document.activeElement.getAttribute('aria-label')") == label(button)
 
         # Heard to its end, it is the whole step, in order; then the controls are at rest.
         speech.pace(40)
@@ -445,6 +445,27 @@ def test_axe_is_clean_with_the_controls(voiced, server, speech, lang):
     finally:
         speech.pace(1)
         page.close()
+
+
+def test_it_needs_none_of_materials_script(voiced, server):
+    """Material's bundle may come late (or never): read aloud works without it."""
+    context = voiced.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True)
+    try:
+        context.route(re.compile(r".*/assets/javascripts/bundle\.[0-9a-f]+\.min\.js$"), lambda route: route.abort())
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(guide_url(server, "en"), wait_until="load")
+        assert page.evaluate("typeof window.document$") == "undefined"  # Material did not run
+        page.wait_for_selector(".ds-listen", timeout=20_000)
+        page.locator("#ds-step-1 > .ds-listen").click()
+        page.wait_for_function("speechSynthesis.speaking === true")
+        assert page.evaluate("document.querySelector('#ds-step-1').classList.contains('ds-reading')")
+        page.keyboard.press("Escape")
+        page.wait_for_function("speechSynthesis.speaking === false")
+        assert not errors, errors
+    finally:
+        context.close()
 
 
 def test_an_untranslated_guide_is_read_in_its_own_language(voiced, server):
