@@ -7,9 +7,10 @@ installed stylesheet with tinycss2 and keeps a rule only when one of its
 selectors can match an element of some built page (cssselect2 on the parsed
 pages). What a page only shows at run time is kept on purpose:
 
-- states: every pseudo-class that depends on the reader (``:hover``,
-  ``:focus``, ``:checked`` — the drawer and search toggles are checkboxes —,
-  ``:target``, ``:empty``, …) and every pseudo-element is removed from a
+- states: every pseudo-class that depends on the reader or on what scripts
+  add (``:hover``, ``:focus``, ``:checked`` — the drawer and search toggles are
+  checkboxes —, ``:target``, ``:empty``, ``:first-child``, ``:nth-child()``, …)
+  and every pseudo-element is removed from a
   selector before matching, so ``[data-md-toggle=drawer]:checked ~ …`` counts
   as matching when the toggle exists; a ``:not()``, ``:is()``, ``:has()`` … that
   holds one is removed whole (matching more, never less);
@@ -63,10 +64,11 @@ SAFELIST = (
 )
 _SAFE = re.compile("|".join(SAFELIST))
 
-# Pseudo-classes that say something about the page as written: kept and matched.
-STRUCTURAL = {"root", "first-child", "last-child", "only-child", "first-of-type", "last-of-type",
-              "only-of-type", "link", "any-link", "scope"}
-STRUCTURAL_FUNCTIONS = {"nth-child", "nth-last-child", "nth-of-type", "nth-last-of-type", "lang"}
+# Pseudo-classes that hold whatever scripts do: kept and matched. A position
+# (:first-child, :nth-child(), …) is a state like the others: scripts insert
+# elements (read-aloud buttons, search results), which moves the others.
+STRUCTURAL = {"root", "link", "any-link", "scope"}
+STRUCTURAL_FUNCTIONS = {"lang"}
 LOGICAL = {"not", "is", "where", "has", "matches", "-webkit-any", "-moz-any"}
 COMBINATORS = {">", "+", "~"}
 SHEET = "assets/stylesheets"
