@@ -32,7 +32,7 @@ from ..model import Library, load_library
 from ..files import swap_in, write_atomic
 from ..pamphlet import PamphletJob, Pamphleteer, guide_job
 from ..translation import is_behind
-from . import listen, search
+from . import listen, search, trim
 from .compress import precompress, user_cache
 from .config import DoorstepConfig
 
@@ -46,6 +46,7 @@ UNUSED_THEME_FILES = ("assets/javascripts/lunr/",)
 
 ASSETS = {
     "assets/javascripts/doorstep-search.js": "js",
+    "assets/javascripts/doorstep-material.js": "js",
     "assets/javascripts/workers/doorstep-search.js": "js",
     "assets/stylesheets/doorstep.css": "css",
 }
@@ -93,6 +94,8 @@ def render_on_request(site_path: str) -> str | None:
 # Stands for "PDF, 43 KB" in a page written before its pamphlet is rendered
 # (private-use characters: never in a guide, unchanged by escaping).
 SIZE_PENDING = "\ue000doorstep-pdf-size\ue001"
+# Stands for the trimmed stylesheet's content hash, known once every page is built (site/trim.py).
+CSS_PENDING = "\ue000doorstep-css-hash\ue001"
 
 
 
@@ -123,6 +126,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self.warnings = _WarningCounter()
         self._config = None
         self._search_js_text: str | None = None
+        self._material_info: dict | None = None
         self.listen_js: str | None = None  # read aloud: the script's content-named path
 
     # ------------------------------------------------------------------ helpers
@@ -148,7 +152,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def _ui(self, lang, config) -> dict:
         """What every page's templates get as `doorstep`."""
         strings = ui_strings(lang)
-        return {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config)}
+        return {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config),
+                **self._material(config)}
 
     def _guide_of(self, page):
         match = GUIDE_SRC_RE.match(page.file.src_uri)
@@ -433,6 +438,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self._finish_pamphlets(config)
         self.library.keep_bodies()
         minify_assets(Path(config.site_dir))
+        self._trim_css(config)
         if self.config.precompress:
             started = time.perf_counter()
             stats = precompress(Path(config.site_dir), user_cache())
@@ -461,6 +467,38 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
             source = Path(config.theme.custom_dir or "") / "assets/javascripts/doorstep-search.js"
             self._search_js_text = rjsmin.jsmin(source.read_text(encoding="utf-8")) if source.is_file() else ""
         return self._search_js_text or None
+
+    def _material(self, config) -> dict:
+        """What the templates need to link Material's trimmed stylesheet and to
+        load its script only when search opens (overrides/main.html)."""
+        if self._material_info is None:
+            import rjsmin
+
+            bundle = trim.material_asset(config.theme.dirs, "assets/javascripts/bundle.*.min.js")
+            source = Path(config.theme.custom_dir or "") / "assets/javascripts/doorstep-material.js"
+            self._material_info = {} if bundle is None or not source.is_file() else {
+                "main_css": f"{trim.SHEET}/main.{CSS_PENDING}.min.css",
+                "palette_css": trim.material_asset(config.theme.dirs, "assets/stylesheets/palette.*.min.css"),
+                "material_js": bundle,
+                "material_loader": rjsmin.jsmin(source.read_text(encoding="utf-8")),
+            }
+        return self._material_info
+
+    def _trim_css(self, config) -> None:
+        """Material's stylesheet without the rules no built page uses, under its
+        own hash, which every page's placeholder then names (site/trim.py)."""
+        if not self._material(config):
+            return
+        started = time.perf_counter()
+        site = Path(config.site_dir)
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        result = trim.trim(site, config.theme.dirs, root / self.config.cache_dir / "trim")
+        for page in site.rglob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            if CSS_PENDING in text:
+                write_atomic(page, text.replace(CSS_PENDING, result.digest).encode("utf-8"))
+        kept = f"{result.kept} of {result.rules} rules kept" if result.rules else "from cache"
+        log.info(f"Material's stylesheet trimmed: {kept} ({result.name}) in {time.perf_counter() - started:.2f} s")
 
     def _progress(self, done: int, total: int, cached: int) -> None:
         if total > 10 and done % 10 == 0 and done < total:
