@@ -239,3 +239,81 @@ def test_guides_open_offline(project, server, browser, lang):
         context.close()
     outside = [url for url in requests if not url.startswith((server.url + "/", "data:", "blob:"))]
     assert requests and not outside, outside
+
+
+class SlowSite:
+    """The built site over http.server on 127.0.0.1, with one page that can be
+    made slow: it then answers after `seconds`, with SLOW added to its heading."""
+
+    def __init__(self, root: Path):
+        import functools
+        import http.server
+        import threading
+
+        self.slow: tuple[str, float] | None = None
+        outer = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):
+                import time
+                from urllib.parse import urlsplit
+
+                if outer.slow and urlsplit(self.path).path == outer.slow[0]:
+                    time.sleep(outer.slow[1])
+                    body = (root / outer.slow[0].strip("/") / "index.html").read_bytes()
+                    body = body.replace(b"</h1>", b" SLOW</h1>", 1)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("Cache-Control", "no-cache")
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_slow_network_gets_the_kept_page_and_the_late_answer_is_kept(tmp_path, browser):
+    """Network first, but not for ever: a page that takes longer than the
+    worker's wait (3 s) shows as kept; the answer that comes later is kept for
+    the next time. (No timing is asserted: which text shows tells.)"""
+    root = make_project(tmp_path / "project")
+    assert run_build(root).returncode == 0
+    with SlowSite(root / "site") as server:
+        context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        try:
+            guide_url = server.url + f"/en/{GUIDE}/"
+            page.goto(guide_url)
+            until(page, "() => navigator.serviceWorker.controller !== null")
+            wait_kept(page, [guide_url])
+            title = page.inner_text("article h1")
+            server.slow = (f"/en/{GUIDE}/", 8)
+            page.reload(timeout=20000)
+            assert page.inner_text("article h1") == title  # the kept copy, not the slow answer
+            until(page, """async (url) => {
+                const kept = await caches.match(url);
+                return kept && (await kept.text()).includes(' SLOW</h1>');
+            }""", guide_url, timeout_ms=20000)
+            context.set_offline(True)
+            page.reload()
+            assert page.inner_text("article h1") == f"{title} SLOW"
+        finally:
+            context.close()

@@ -25,7 +25,7 @@
 var D = __DOORSTEP__   /* {version, scope, langs}: written by the build */
 var CACHE = "doorstep-" + D.version
 var WAIT = 3000
-var HASHED = /\.[0-9a-f]{8,}\.min\.(?:js|css)$/
+var HASHED = /\.[0-9a-f]{8,}\.(?:min\.)?(?:js|css)$/   /* bundle.a5f9d56c.min.js: a new name for new content */
 var NEVER = /\.pdf$/i
 
 function key(url) {
