@@ -215,7 +215,9 @@ def test_guides_open_offline(project, server, browser, lang):
             if len(now) == 1 and now != old_caches:
                 break
             page.wait_for_timeout(100)
-        assert len(now) == 1 and now != old_caches, (old_caches, now)
+        assert len(now) == 1 and now != old_caches, (old_caches, now, page.evaluate("""async () => {
+            const r = await navigator.serviceWorker.getRegistration();
+            return [r.active && r.active.state, r.waiting && r.waiting.state, r.installing && r.installing.state]; }"""))
 
         # 7. "Keep every guide", its size stated first; then every guide opens offline.
         page.goto(base)
@@ -234,6 +236,15 @@ def test_guides_open_offline(project, server, browser, lang):
                 assert picture_shows(page), path
         page.goto(server.url + prefix(lang) + f"{GUIDE}/")
         assert marker in page.inner_text("article")
+        # Search, offline too: its index and workers were kept with the guides.
+        initial = page.inner_text(".md-search-result__meta")
+        page.click('label.md-header__button[for="__search"]')
+        page.locator("input.md-search__input").type("VNeID", delay=20)
+        until(page, "(initial) => document.querySelector('.md-search-result__meta').textContent.trim() !== initial",
+              initial.strip())
+        if manifest["pages"][guide_url.removeprefix(server.url)][1] == lang:  # ar: demo is not translated,
+            until(page, "() => document.querySelector('.md-search-result__item a')")  # so not in ar's index
+            assert page.locator(".md-search-result__item a").first.get_attribute("href").endswith(f"/{GUIDE}/")
         assert page.evaluate("window.__violations") == []
     finally:
         context.close()

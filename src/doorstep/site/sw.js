@@ -65,6 +65,18 @@ function match(url) {
   return open().then(function (cache) { return cache.match(key(url), { ignoreVary: true }) })
 }
 
+/* A kept file answers at the address it was asked at: kept without its query
+   or #…, its response names that shorter address, and a worker takes its
+   location from it (search's worker reads Material's address from its #…).
+   A copy without an address (from a Blob: a stream would keep this worker
+   busy, and a new version waiting, until the page has read it all). */
+function answer(request, response) {
+  if (!response || request.mode === "navigate" || response.url === request.url) return response
+  return response.blob().then(function (body) {
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  })
+}
+
 function offline(url) {
   return match(home(url) + "offline.html").then(function (page) {
     return page || match(home(url)).then(function (start) { return start || Response.error() })
@@ -82,7 +94,7 @@ function networkFirst(event) {
     function give(response) { if (!given) { given = true; resolve(response) } }
     function kept(otherwise) {
       return match(request.url).then(function (hit) {
-        if (hit) give(hit)
+        if (hit) give(answer(request, hit))
         else if (otherwise) give(otherwise())
       })
     }
@@ -95,7 +107,7 @@ function networkFirst(event) {
 
 function cacheFirst(event) {
   return match(event.request.url).then(function (hit) {
-    return hit || fetch(event.request).then(function (response) {
+    return hit ? answer(event.request, hit) : fetch(event.request).then(function (response) {
       if (keepable(response)) event.waitUntil(store(event.request.url, response.clone()))
       return response
     })
