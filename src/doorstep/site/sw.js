@@ -116,6 +116,18 @@ function cacheFirst(event) {
 
 self.addEventListener("install", function () { self.skipWaiting() })
 
+/* Chrome can leave a new version waiting although it asked to skip waiting
+   (seen when this version was stopped meanwhile): the running version tells
+   it again, once it is installed and whenever a page writes to this one. */
+function hurry() {
+  var next = self.registration.waiting
+  if (next) next.postMessage({ skip: 1 })
+}
+self.registration.addEventListener("updatefound", function () {
+  var next = self.registration.installing
+  if (next) next.addEventListener("statechange", function () { if (next.state === "installed") hurry() })
+})
+
 /* What older versions kept stays kept (a page is refreshed the next time it
    is opened online); then their caches go. */
 self.addEventListener("activate", function (event) {
@@ -187,6 +199,8 @@ function manifest(base, fresh) {
 self.addEventListener("message", function (event) {
   var message = event.data || {}, client = event.source
   function tell(data) { if (client) client.postMessage(data) }
+  if (message.skip) return self.skipWaiting()
+  hurry()
   if (message.seen && ours(message.seen)) {
     var base = home(message.seen)
     event.waitUntil(keepAll([message.seen, base, base + "offline.html", base + "offline.json"]
