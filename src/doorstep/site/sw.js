@@ -114,11 +114,23 @@ function cacheFirst(event) {
   })
 }
 
-self.addEventListener("install", function () { self.skipWaiting() })
+/* A new version takes over at once. Chrome can leave it waiting although it
+   asked to (seen when the old version was busy, then stopped): it asks again
+   for a few seconds after installing, and the running version tells it again
+   once it is installed and whenever a page writes to it. */
+function skip() {
+  var times = 0
+  return new Promise(function (done) {
+    (function again() {
+      self.skipWaiting()
+      if (++times < 10) setTimeout(again, 500)
+      else done()
+    })()
+  })
+}
 
-/* Chrome can leave a new version waiting although it asked to skip waiting
-   (seen when this version was stopped meanwhile): the running version tells
-   it again, once it is installed and whenever a page writes to this one. */
+self.addEventListener("install", function () { skip() })
+
 function hurry() {
   var next = self.registration.waiting
   if (next) next.postMessage({ skip: 1 })
@@ -199,7 +211,7 @@ function manifest(base, fresh) {
 self.addEventListener("message", function (event) {
   var message = event.data || {}, client = event.source
   function tell(data) { if (client) client.postMessage(data) }
-  if (message.skip) return self.skipWaiting()
+  if (message.skip) return event.waitUntil(skip())
   hurry()
   if (message.seen && ours(message.seen)) {
     var base = home(message.seen)
