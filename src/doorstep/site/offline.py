@@ -111,15 +111,15 @@ class Offline:
         """What the home page's "Keep every guide" box shows before the size is known."""
         return {"size": ui_strings(lang)("keep_size", size=SIZE_PENDING)}
 
-    def finish(self, site_dir: Path, scope: str) -> dict[str, int]:
+    def finish(self, site_dir: Path, scope: str, worker: bool = True) -> dict[str, int]:
         """Write every language's offline.json, put the sizes into the home pages,
-        then write sw.js (last: its version hashes all the rest). Returns the
-        bytes of "Keep every guide" per language."""
+        then write sw.js (last: its version hashes all the rest; not with
+        `worker` False). Returns the bytes of "Keep every guide" per language."""
         sizes = {}
-        worker = sorted(site_dir.glob(SEARCH_WORKER_GLOB))
+        search_workers = sorted(site_dir.glob(SEARCH_WORKER_GLOB))
         for lang, language in sorted(self.languages.items()):
             files: set[str] = {f.format(lang=lang) for f in SEARCH_FILES} | {p.relative_to(site_dir).as_posix()
-                                                                              for p in worker}
+                                                                              for p in search_workers}
             pages = {}
             total = 0
             for url, (title, text_lang, pictures) in sorted(language.guides.items()):
@@ -137,6 +137,8 @@ class Offline:
                 text = home.read_text(encoding="utf-8")
                 if SIZE_PENDING in text:
                     write_atomic(home, text.replace(SIZE_PENDING, label).encode("utf-8"))
+        if not worker:
+            return sizes
         langs = sorted(language.prefix.rstrip("/") for language in self.languages.values() if language.prefix)
         settings = {"version": site_version(site_dir), "scope": scope, "langs": langs}
         write_atomic(site_dir / WORKER, worker_source(settings).encode("utf-8"))

@@ -154,7 +154,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def _ui(self, lang, config) -> dict:
         """What every page's templates get as `doorstep`."""
         strings = ui_strings(lang)
-        return {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config)}
+        return {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config),
+                "worker": self.command != "serve"}  # no offline worker in the live preview (docs/offline.md)
 
     def _guide_of(self, page):
         match = GUIDE_SRC_RE.match(page.file.src_uri)
@@ -445,7 +446,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self._finish_pamphlets(config)
         self.library.keep_bodies()
         minify_assets(Path(config.site_dir))
-        sizes = self.offline.finish(Path(config.site_dir), config.extra.get("scope") or "/")
+        sizes = self.offline.finish(Path(config.site_dir), config.extra.get("scope") or "/",
+                                    worker=self.command != "serve")
         log.info("Keep every guide: " + ", ".join(f"{lang} {size / 1024:.0f} KB" for lang, size in sizes.items()))
         if self.config.precompress:
             started = time.perf_counter()
