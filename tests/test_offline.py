@@ -228,6 +228,9 @@ def test_guides_open_offline(project, server, browser, lang):
         until(page, "(done) => document.querySelector('#ds-keep [role=status]').textContent === done",
               t["keep_done"], timeout_ms=30000)
         manifest = json.loads((project / "site" / prefix(lang).strip("/") / "offline.json").read_text("utf-8"))
+        kept = kept_urls(page)
+        assert {server.url + path for path in manifest["pages"]} <= set(kept)
+        assert all(url.startswith(server.url + "/") and not url.endswith(".pdf") and "?" not in url for url in kept)
         context.set_offline(True)
         for path, (guide_title, _text_lang) in manifest["pages"].items():
             page.goto(server.url + path)

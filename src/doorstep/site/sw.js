@@ -99,7 +99,10 @@ function networkFirst(event) {
       })
     }
     setTimeout(kept, WAIT)   /* a slow network: the kept copy if there is one, else keep waiting */
-    network.then(give, function () {
+    network.then(function (response) {   /* a server error: the kept copy, if there is one */
+      if (response.status >= 500) kept(function () { return response })
+      else give(response)
+    }, function () {
       kept(function () { return request.mode === "navigate" ? offline(request.url) : Response.error() })
     })
   })
