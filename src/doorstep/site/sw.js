@@ -177,7 +177,8 @@ self.addEventListener("fetch", function (event) {
   event.respondWith(HASHED.test(new URL(request.url).pathname) ? cacheFirst(event) : networkFirst(event))
 })
 
-/* Keep each address that is not kept yet; `fresh`: ask the server again. */
+/* Keep each address that is not kept yet; `fresh`: ask the server again,
+   except for a hashed file already kept (its name changes with its content). */
 function keepAll(urls, fresh, progress) {
   var queue = urls.filter(ours).map(key).filter(function (url, i, all) { return all.indexOf(url) === i })
   var total = queue.length, done = 0, failed = 0
@@ -185,7 +186,7 @@ function keepAll(urls, fresh, progress) {
     function next() {
       var url = queue.shift()
       if (!url) return
-      return (fresh ? Promise.resolve() : cache.match(url)).then(function (hit) {
+      return (fresh && !HASHED.test(url) ? Promise.resolve() : cache.match(url)).then(function (hit) {
         if (hit) return
         return fetch(url, { cache: fresh ? "no-cache" : "force-cache" }).then(function (response) {
           if (!keepable(response)) throw response.status
