@@ -35,6 +35,12 @@ copies: 10
 """
 
 
+# "Today" for every test (and the commands they run): the fixture guides were reviewed
+# on 2026-11-20 and must not fall overdue for review (a warning) as the years pass.
+# Tests of review dates set their own (tests/test_review.py).
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01 00:00 UTC
+
+
 def run_build(project: Path, *extra: str) -> subprocess.CompletedProcess:
     """`mkdocs build --strict` of `project`, as an editor would run it."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DOORSTEP_SITE_URL": SITE_URL}

@@ -196,7 +196,7 @@ BAD = {
                          "`languages[2]` 'de' is not a language of the site — use one of mkdocs.yml's i18n languages"),
     "missing field": ("", 1, "`copies` is missing — add a line 'copies: …' to the campaign file"),
     "bad phone": ('    phone: "0912 345"', 8, "`contacts[1].phone` '0912 345' is not a phone number — write a"),
-    "unsafe tag": ("campaign: Xã Hạ Lang 2025", 1, "`campaign` 'Xã Hạ Lang 2025' is not a URL-safe tag — use a-z"),
+    "unsafe tag": ("campaign: Xã Hưng Vũ 2026", 1, "`campaign` 'Xã Hưng Vũ 2026' is not a URL-safe tag — use a-z"),
 }
 
 GOOD = CAMPAIGN_FILE

@@ -51,7 +51,7 @@ def test_build_command_builds_the_site(tmp_path):
 
 
 def test_every_command_has_help():
-    for command in ("build", "serve", "check", "status", "mark", "new", "schema", "print", "report"):
+    for command in ("build", "serve", "check", "status", "links", "mark", "new", "schema", "print", "report"):
         result = run(command, "--help")
         assert result.returncode == 0 and "Usage:" in result.stdout
 

@@ -99,7 +99,7 @@ def test_campaign_schema_accepts_the_examples_and_rejects_a_bad_tag():
     for path in examples:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert [e.message for e in validator.iter_errors(data)] == [], path
-        data["campaign"] = "Hạ Lang 2025"
+        data["campaign"] = "Hưng Vũ 2026"
         assert any("does not match" in e.message for e in validator.iter_errors(data))
     settings = json.loads((REPO / SETTINGS_PATH).read_text(encoding="utf-8"))
     assert settings["yaml.schemas"] == {"./" + CAMPAIGN_SCHEMA_PATH: "pamphlets/campaigns/*.yml"}

@@ -262,7 +262,7 @@ def test_doorstep_report_counts_the_visits_made_through_nginx(nginx, tmp_path):
     import json
     import sys
 
-    tag = "ha-lang-2025-04"  # pamphlets/campaigns/ha-lang-2025-04.yml: Xã Hạ Lang
+    tag = "hung-vu-2026-04"  # pamphlets/campaigns/hung-vu-2026-04.yml: Xã Hưng Vũ
     other = "commune-zalo"
     prefix = tmp_path / "nginx"
     prefix.mkdir()
@@ -296,7 +296,7 @@ def test_doorstep_report_counts_the_visits_made_through_nginx(nginx, tmp_path):
     assert "127.0.0.1" not in result.stdout and "Googlebot" not in result.stdout and "Android" not in result.stdout
     report = json.loads(result.stdout)
     campaign = next(c for c in report["campaigns"] if c["tag"] == tag)
-    assert campaign["commune"] == "Xã Hạ Lang"
+    assert campaign["commune"] == "Xã Hưng Vũ"
     arrivals = {(a["guide"], a["lang"]): a["count"] for a in campaign["arrivals"]}
     assert arrivals == {("vneid", "vi"): 3, ("vneid", "en"): 2, (other, "fa"): 1}
     assert len({a["week"] for a in campaign["arrivals"]}) == 1

@@ -43,7 +43,7 @@ def test_editing_an_original_makes_exactly_its_translations_stale_and_mark_clear
     assert run("check", "--strict", cwd=project).returncode == 1  # …unless CI asks them to
 
     status = run("status", "--format", "json", cwd=project)
-    assert json.loads(status.stdout) == {
+    assert json.loads(status.stdout)["translations"] == {
         "demo": {"vi": "original", "en": "stale", "ar": "missing", "fa": "stale"},
         "only-vi": {"vi": "original", "en": "missing", "ar": "missing", "fa": "missing"},
     }
@@ -52,11 +52,11 @@ def test_editing_an_original_makes_exactly_its_translations_stale_and_mark_clear
 
     marked = run("mark", "demo", "en", cwd=project)
     assert marked.returncode == 0 and marked.stdout.strip() == "marked guides/demo/index.en.md"
-    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["demo"]["en"] == "up to date"
-    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["demo"]["fa"] == "stale"
+    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["translations"]["demo"]["en"] == "up to date"
+    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["translations"]["demo"]["fa"] == "stale"
     # Changing only what translations inherit (the review date) leaves them current.
     edit(project / "guides" / "demo" / "index.md", "reviewed: 2026-11-20", "reviewed: 2026-11-21")
-    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["demo"]["en"] == "up to date"
+    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["translations"]["demo"]["en"] == "up to date"
 
 
 def test_mark_refuses_what_it_cannot_mark(tmp_path):
@@ -112,7 +112,7 @@ def test_stale_translation_builds_with_a_notice_on_page_and_pamphlet(tmp_path):
 
 def test_bundled_translations_are_current():
     result = run("status", "--format", "json")
-    behind = {(slug, lang): s for slug, row in json.loads(result.stdout).items() for lang, s in row.items()
+    behind = {(slug, lang): s for slug, row in json.loads(result.stdout)["translations"].items() for lang, s in row.items()
               if s not in ("original", "up to date")}
     assert behind == {}
 
@@ -122,7 +122,7 @@ def test_a_broken_guide_shows_as_invalid_and_does_not_block_marking_another(tmp_
     edit(project / "guides" / "only-vi" / "index.md", "cost: Miễn phí", "cost: 0")
     edit(project / "guides" / "demo" / "index.fa.md", "cost: رایگان", "cost: [1]")
     status = run("status", "--format", "json", cwd=project)
-    assert json.loads(status.stdout) == {
+    assert json.loads(status.stdout)["translations"] == {
         "demo": {"vi": "original", "en": "up to date", "ar": "missing", "fa": "invalid"},
         "only-vi": {"vi": "invalid", "en": "missing", "ar": "missing", "fa": "missing"},
     }
@@ -148,7 +148,7 @@ def test_mark_changes_one_line_and_keeps_the_files_own_form(tmp_path):
     fa.write_text(re.sub(r'translated_from: ("\w+").*', r"translated_from:\n  \1", text), encoding="utf-8")
     before = {p: p.read_bytes() for p in (en, fa)}
     assert run("mark", "demo", cwd=project).returncode == 0
-    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["demo"] == {
+    assert json.loads(run("status", "--format", "json", cwd=project).stdout)["translations"]["demo"] == {
         "vi": "original", "en": "up to date", "ar": "missing", "fa": "up to date"}
     field = re.compile(rb'^(translated_from:.*|\s+"[0-9a-f]{12}")\r?\n$')
     for path, old in before.items():

@@ -3,7 +3,8 @@
 Errors are exactly what the build refuses: the same `read_library` reads,
 renders and judges every guide (its body through the one gate, its pictures,
 the characters the pamphlet fonts lack). Warnings (translations behind their
-original, or missing) let the build go on.
+original, or missing; guides overdue for review, `doorstep.review`) let the
+build go on.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from pathlib import Path
 
 from .errors import Problem, ordered
 from .model import Library
-from .project import read_project
-from . import translation
+from .project import read_project, read_settings
+from . import review, translation
 
 
 def findings(config_file: Path) -> tuple[Library, list[Problem]]:
     """The guides that loaded, and every problem: errors first, then warnings."""
     library, problems = read_project(config_file)
-    return library, ordered(problems + translation.problems(library))
+    every = read_settings(config_file).doorstep["review_every"]
+    return library, ordered(problems + translation.problems(library) + review.problems(library, every))

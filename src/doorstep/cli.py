@@ -68,11 +68,12 @@ def serve(config_file: str, dev_addr: str) -> None:
 @CONFIG
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: the same findings for machines, on standard output.")
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (stale or missing translations).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 on warnings too (stale or missing translations, guides overdue for review).")
 def check(config_file: str, fmt: str, strict: bool) -> None:
     """Check every guide without building: front matter, steps, images, links,
-    link safety, characters the pamphlet fonts lack, and translations that are
-    stale or missing.
+    link safety, characters the pamphlet fonts lack, translations that are
+    stale or missing, and guides overdue for review (`review_every`).
 
     Prints one line per finding, `file:line: what — what to do`, errors first,
     then warnings. Exit code 1 if there is any error (with --strict, any
@@ -107,25 +108,31 @@ def check(config_file: str, fmt: str, strict: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(config_file: str, fmt: str) -> None:
     """Show every guide × language: original, up to date, stale, never marked,
-    missing, or invalid (the file fails `doorstep check`).
+    missing, or invalid (the file fails `doorstep check`); and every guide's
+    review: up to date, due soon (within 30 days) or overdue, with its date.
 
     A translation is stale when index.md changed after it was last marked
-    with `doorstep mark`. Exit code 1 if the guides cannot be read, else 0
-    (use `doorstep check --strict` to fail CI on stale translations).
+    with `doorstep mark`. A review is due `review_every` days (mkdocs.yml)
+    after the guide's `reviewed:` date; today is SOURCE_DATE_EPOCH's day when
+    it is set. Exit code 1 if the guides cannot be read, else 0 (use
+    `doorstep check --strict` to fail CI on stale translations and overdue reviews).
     """
     import json
 
     from .errors import DoorstepError
-    from .project import read_project
+    from .project import read_project, read_settings
+    from .review import reviews
     from .translation import table
 
     try:
         library, problems = read_project(Path(config_file))
+        due = reviews(library, read_settings(Path(config_file)).doorstep["review_every"])
     except DoorstepError as exc:
         _fail(exc)
     rows = table(library)
     if fmt == "json":
-        click.echo(json.dumps({row.slug: row.states for row in rows}, indent=2))
+        click.echo(json.dumps({"translations": {row.slug: row.states for row in rows},
+                               "reviews": {r.slug: r.as_dict() for r in due}}, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -144,8 +151,93 @@ def status(config_file: str, fmt: str) -> None:
     if behind:
         console.print(f"{behind} translation(s) to update. After updating one, mark it: "
                       "doorstep mark <guide> <language>")
+    _print_reviews(console, due)
     if problems:
         console.print(f"{len(problems)} problem(s) make some files invalid: run doorstep check")
+
+
+def _print_reviews(console, due) -> None:
+    """The reviews table of `doorstep status`."""
+    from rich.table import Table
+
+    from .review import DUE, OVERDUE
+
+    styles = {"up to date": "green", DUE: "yellow", OVERDUE: "bold red"}
+    grid = Table(title="Reviews", title_justify="left")
+    for name in ("guide", "reviewed", "due", "state"):
+        grid.add_column(name)
+    for r in due:
+        days = abs(r.days_left)
+        when = {OVERDUE: f"{days} day{'s' if days != 1 else ''} ago", DUE: "today" if days == 0 else
+                f"in {days} day{'s' if days != 1 else ''}"}.get(r.state)
+        grid.add_row(r.slug, str(r.reviewed), str(r.due), f"[{styles[r.state]}]{r.state}[/]" + (f" ({when})" if when else ""))
+    console.print(grid)
+    late = sum(r.state == OVERDUE for r in due)
+    if late:
+        console.print(f"{late} guide(s) overdue for review: check their facts against the official sources, "
+                      "then update `reviewed:` in index.md")
+
+
+@main.command()
+@CONFIG
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the same findings for machines, on standard output.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (timeouts, 5xx, 403, 429…).")
+@click.option("--fresh", is_flag=True, help="Check every address again, ignoring the results kept for a day.")
+@click.option("--timeout", default=15.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for one answer.")
+@click.option("--max-redirects", default=5, show_default=True, type=click.IntRange(min=0),
+              help="Redirects followed from one address before it is an error.")
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Requests at once to one site.")
+@click.option("--connections", default=16, show_default=True, type=click.IntRange(min=1),
+              help="Requests at once in all.")
+def links(config_file: str, fmt: str, strict: bool, fresh: bool, timeout: float, max_redirects: int, per_host: int,
+          connections: int) -> None:
+    """Check over the network that every link, every address written in a
+    guide and every official source still opens a page, and that every
+    redirect stays on the allowed domains (mkdocs.yml's allowed_domains).
+
+    Prints one line per finding, `file:line: status address → where it
+    ended`, errors (404, 410, DNS failure, a redirect off the allowed domains,
+    a redirect loop) before warnings (timeouts, 5xx, 401/403/429). Results
+    are kept for a day in the cache folder (--fresh ignores them). Exit code
+    0 with no error (warnings are shown), 1 with an error (with --strict, a
+    warning too), 2 when the project cannot be read. See docs/links.md.
+    """
+    import json
+
+    from .errors import DoorstepError
+    from .links import check_links
+    from .project import read_project, read_settings
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        settings = read_settings(Path(config_file))
+        library, problems = read_project(Path(config_file))
+        report = check_links(library, settings.root / settings.doorstep["cache_dir"], fresh, timeout, max_redirects,
+                             per_host, connections, say)
+    except DoorstepError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps({"errors": report.errors, "warnings": report.warnings, "checked": report.checked,
+                               "cached": report.cached, "findings": [f.as_dict() for f in report.findings]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(str(finding), err=True)
+        if problems:
+            click.echo(f"the guides have {len(problems)} problem(s), and a file that does not load is not checked: "
+                       "run doorstep check", err=True)
+        counts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((report.errors, "error"),
+                                                                        (report.warnings, "warning")) if n]
+        click.echo(f"{report.checked} addresses checked ({report.cached} from the last day's results): "
+                   f"{', '.join(counts) or 'no problems found'}.")
+    sys.exit(1 if report.errors or (strict and report.warnings) else 0)
 
 
 @main.command()

@@ -121,6 +121,7 @@ class Guide:
     body_line: int  # line of the file where the body starts
     inherited: tuple[str, ...] = ()  # fields taken from the default-language file
     rendered: Body | None = None  # the body rendered once, for every output (doorstep.body)
+    node: yaml.Node | None = field(default=None, repr=False)  # the front matter's YAML: file lines (node_line)
 
     @property
     def steps(self) -> int:
@@ -656,7 +657,7 @@ def read_library(docs_dir: Path, languages: list[str], default: str, root: Path 
                     if getattr(meta, key) is None:
                         problems.append(Problem(relpath, 1, f"`{key}` is missing", f"add a line '{key}: …' to the front matter"))
             library.guides.setdefault(slug, {})[lang] = Guide(slug, lang, path, relpath, meta, text, body_line,
-                                                              tuple(inherited), body)
+                                                              tuple(inherited), body, node)
 
     for path in sorted(p for p in docs_dir.glob("index*.md") if not p.is_symlink()):
         match = GUIDE_FILE_RE.fullmatch(path.name)

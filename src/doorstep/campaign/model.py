@@ -40,7 +40,7 @@ class Commune(BaseModel):
     """The commune whose team hands the pamphlets out."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    name: Text = Field(description="The commune's name as residents know it, e.g. Xã Hạ Lang.")
+    name: Text = Field(description="The commune's name as residents know it, e.g. Xã Hưng Vũ.")
     office: Text = Field(description="Where residents go for help.")
     hours: Text = Field(description="When the office is open.")
 
@@ -106,7 +106,7 @@ class Campaign(BaseModel):
     def _tag(cls, value: str) -> str:
         if not SLUG_RE.fullmatch(value) or len(value) > TAG_MAX:
             raise ValueError(f"'{value}' is not a URL-safe tag — use a-z, 0-9 and '-' only, at most {TAG_MAX} "
-                             "characters, e.g. ha-lang-2025-04")
+                             "characters, e.g. hung-vu-2026-04")
         return value
 
 

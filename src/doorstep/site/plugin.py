@@ -32,7 +32,7 @@ from ..model import Library, load_library
 from ..files import swap_in, write_atomic
 from ..pamphlet import PamphletJob, Pamphleteer, guide_job
 from ..translation import is_behind
-from . import search
+from . import listen, search
 from .compress import precompress, user_cache
 from .config import DoorstepConfig
 from .offline import Offline, page_name as offline_page
@@ -124,6 +124,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self.warnings = _WarningCounter()
         self._config = None
         self._search_js_text: str | None = None
+        self.listen_js: str | None = None  # read aloud: the script's content-named path
         self.offline = Offline()  # guides that open offline: site/offline.py
 
     # ------------------------------------------------------------------ helpers
@@ -359,6 +360,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         search.py's index asks the search worker for none (`"lang": ["en"]`)."""
         for file in [f for f in files if f.src_uri.startswith(UNUSED_THEME_FILES)]:
             files.remove(file)
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        self.listen_js = listen.publish(files, config, root / self.config.cache_dir)
         return files
 
     @plugins.event_priority(-150)
@@ -399,6 +402,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 sources_dir=direction(guide.lang_of("sources", self.library.default)),
                 pdf_name=f"{slug}.pdf" if self.pamphleteer else None,
                 pdf_label=self._pdf_label(strings, self.pdf_sizes.get(page.url)),
+                listen_js=self.listen_js,
+                text_t=ui_strings(guide.lang),
             )
             self.offline.add_guide(lang, self._prefix(config), page.url, guide.meta.title, guide.lang,
                                    list(guide.rendered.files()))
