@@ -194,6 +194,16 @@ def test_guides_open_offline(project, server, browser, lang):
         assert listed.first.get_attribute("href") == guide_url and listed.first.inner_text() == title
         assert not page.locator("#ds-none").is_visible()
 
+        # 4b. The same with the offline page itself not kept (a first view cut
+        #     short): a bare page made by the worker, still in the reader's language.
+        assert page.evaluate("async (url) => (await caches.open((await caches.keys())[0])).delete(url)",
+                             base + "offline.html")
+        page.goto(other_url)
+        assert page.inner_text("h1") == t["offline_title"]
+        assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+            lang, "rtl" if lang in ("ar", "fa") else "ltr"]
+        assert page.get_attribute("a", "href") == base and page.inner_text("a") == t["not_found_home"]
+
         # 5. The campaign-tagged address a QR code carries.
         page.goto(guide_url + "?c=test")
         assert page.inner_text("article h1") == title and page.inner_text("article") == text

@@ -21,6 +21,7 @@ imports MkDocs. See docs/offline.md.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 from dataclasses import dataclass, field
@@ -140,6 +141,10 @@ class Offline:
         if not worker:
             return sizes
         langs = sorted(language.prefix.rstrip("/") for language in self.languages.values() if language.prefix)
-        settings = {"version": site_version(site_dir), "scope": scope, "langs": langs}
+        words = {}
+        for lang, language in sorted(self.languages.items()):
+            t = ui_strings(lang)
+            words[language.prefix] = [lang, t.dir, html.escape(t("offline_title")), html.escape(t("not_found_home"))]
+        settings = {"version": site_version(site_dir), "scope": scope, "langs": langs, "words": words}
         write_atomic(site_dir / WORKER, worker_source(settings).encode("utf-8"))
         return sizes

@@ -22,7 +22,7 @@
  * See docs/offline.md.
  */
 "use strict"
-var D = __DOORSTEP__   /* {version, scope, langs}: written by the build */
+var D = __DOORSTEP__   /* {version, scope, langs, words}: written by the build */
 var CACHE = "doorstep-" + D.version
 var WAIT = 3000
 var HASHED = /\.[0-9a-f]{8,}\.(?:min\.)?(?:js|css)$/   /* bundle.a5f9d56c.min.js: a new name for new content */
@@ -77,9 +77,19 @@ function answer(request, response) {
   })
 }
 
+/* The offline page of the address's language; if it is not kept yet (the
+   first page's background work was cut short), a bare one made here, in that
+   language (D.words: lang, dir, title, the home link's text; HTML-escaped by
+   the build), never the browser's error page. */
 function offline(url) {
-  return match(home(url) + "offline.html").then(function (page) {
-    return page || match(home(url)).then(function (start) { return start || Response.error() })
+  var base = home(url)
+  return match(base + "offline.html").then(function (page) {
+    if (page) return page
+    var w = D.words[base.slice(self.location.origin.length + D.scope.length)]
+    return new Response("<!doctype html><html lang=\"" + w[0] + "\" dir=\"" + w[1] + "\"><meta charset=\"utf-8\">" +
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>" + w[2] + "</title>" +
+      "<h1>" + w[2] + "</h1><p><a href=\"" + base + "\">" + w[3] + "</a></p>",
+      { headers: { "Content-Type": "text/html; charset=utf-8" } })
   })
 }
 
