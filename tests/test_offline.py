@@ -13,11 +13,16 @@ goes to another host, and the page meets no CSP violation.
 
 from __future__ import annotations
 
+import functools
 import gzip
+import http.server
 import json
 import re
-import shutil
+import threading
+import time
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -139,8 +144,6 @@ def test_the_worker_and_manifests_are_built(project):
 
 
 def test_sw_js_is_served_to_be_checked_every_time(server):
-    import urllib.request
-
     with urllib.request.urlopen(server.url + "/sw.js", timeout=10) as response:
         assert response.headers["Cache-Control"] == "no-cache"
         assert response.headers["Content-Type"].startswith("application/javascript")
@@ -270,18 +273,11 @@ class SlowSite:
     made slow: it then answers after `seconds`, with SLOW added to its heading."""
 
     def __init__(self, root: Path):
-        import functools
-        import http.server
-        import threading
-
         self.slow: tuple[str, float] | None = None
         outer = self
 
         class Handler(http.server.SimpleHTTPRequestHandler):
             def do_GET(self):
-                import time
-                from urllib.parse import urlsplit
-
                 if outer.slow and urlsplit(self.path).path == outer.slow[0]:
                     time.sleep(outer.slow[1])
                     body = (root / outer.slow[0].strip("/") / "index.html").read_bytes()
