@@ -117,6 +117,8 @@ def test_serve_previews_edits_and_renders_pamphlets_only_when_asked_for(tmp_path
     try:
         assert _wait_for(lambda: b"Install the VNeID app" in _get(f"{base}/en/demo/")[1]), "serve never came up"
         assert b'href="demo.pdf"' in _get(f"{base}/en/demo/")[1]  # linked before it exists
+        # no offline worker in the live preview: it would keep the live-reload polls and stale pages
+        assert b"sw.js" not in _get(f"{base}/en/demo/")[1] and _get(f"{base}/sw.js")[0] != 200
         assert rendered() == []  # the build itself rendered no pamphlet
         assert pdf_title(f"{base}/en/demo/demo.pdf") == "Install the VNeID app"
         assert rendered() == ["en/demo/demo.pdf"]

@@ -35,6 +35,7 @@ from ..translation import is_behind
 from . import listen, search, trim
 from .compress import precompress, user_cache
 from .config import DoorstepConfig
+from .offline import Offline, page_name as offline_page
 
 log = logging.getLogger("mkdocs.plugins.doorstep")
 
@@ -128,6 +129,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self._search_js_text: str | None = None
         self._material_info: dict | None = None
         self.listen_js: str | None = None  # read aloud: the script's content-named path
+        self.offline = Offline()  # guides that open offline: site/offline.py
 
     # ------------------------------------------------------------------ helpers
 
@@ -149,11 +151,17 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         lang = self._build_lang(config)
         return "404.html" if lang == self._i18n(config).default_language else f"{lang}/404.html"
 
+    def _prefix(self, config) -> str:
+        """This language's folder in the site: "" for the default language, else "<lang>/"."""
+        lang = self._build_lang(config)
+        return "" if lang == self._i18n(config).default_language else f"{lang}/"
+
     def _ui(self, lang, config) -> dict:
         """What every page's templates get as `doorstep`."""
         strings = ui_strings(lang)
         return {"t": strings, "lang": lang, "dir": strings.dir, "search_js": self._search_js(config),
-                **self._material(config)}
+                **self._material(config),
+                "worker": self.command != "serve"}  # no offline worker in the live preview (docs/offline.md)
 
     def _guide_of(self, page):
         match = GUIDE_SRC_RE.match(page.file.src_uri)
@@ -174,12 +182,16 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         templates = config.theme.static_templates
         templates.difference_update([name for name in templates if name.rpartition("/")[2] == "404.html"])
         templates.add(self._page_404(config))
+        # and its offline page (site/offline.py), the same way
+        templates.difference_update([name for name in templates if name.rpartition("/")[2] == "offline.html"])
+        templates.add(offline_page(self._prefix(config)))
         if i18n.building:  # a nested language build: the outermost one set everything up
             return config
         if not config.site_url:
             raise PluginError("mkdocs.yml:1: site_url is empty — set it (or DOORSTEP_SITE_URL) to the address "
                               "the site is published at: every canonical URL and QR code starts with it")
         self.pdf_sizes = {}
+        self.offline.reset()
         # One scope for Material's stored settings on every page (its default is
         # each page's relative root): one inline script, one hash for the
         # Content-Security-Policy of deploy/nginx/.
@@ -272,6 +284,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         page_404 = self._page_404(config)
         if page_404 != "404.html":  # <lang>/404.html is the theme's 404.html, rendered in this language's build
             env.loader = jinja2.ChoiceLoader([env.loader, jinja2.DictLoader({page_404: '{% extends "404.html" %}'})])
+        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.DictLoader(
+            {offline_page(self._prefix(config)): '{% extends "doorstep/offline.html" %}'})])
         lang = self._build_lang(config)
         self._write_search_index(lang, config, files)
         if not self.pamphleteer:
@@ -396,13 +410,15 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
                 listen_js=self.listen_js,
                 text_t=ui_strings(guide.lang),
             )
+            self.offline.add_guide(lang, self._prefix(config), page.url, guide.meta.title, guide.lang,
+                                   list(guide.rendered.files()))
         elif HOME_SRC_RE.match(page.file.src_uri):
             home_prefix = "" if lang == self.library.default else f"{lang}/"
             groups = [
                 (task, [(g, f"{home_prefix}{g.slug}/") for g in guides])
                 for task, guides in self.library.by_task(lang)
             ]
-            info.update(home=groups)
+            info.update(home=groups, offline=self.offline.home_context(lang))
         context["doorstep"] = info
         return context
 
@@ -413,9 +429,9 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         return size  # SIZE_PENDING, or None (serve: rendered when opened)
 
     def on_template_context(self, context, template_name, config):
-        """The 404 page is shown at any missing address: links from the site's root,
-        and the UI strings of its language."""
-        if template_name != self._page_404(config):
+        """The 404 and offline pages are shown at any address: links from the site's
+        root, and the UI strings of their language."""
+        if template_name not in (self._page_404(config), offline_page(self._prefix(config))):
             return context
         context["base_url"] = urlsplit(config.site_url or "/").path
         context["doorstep"] = self._ui(self._build_lang(config), config)
@@ -429,6 +445,8 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
     def on_post_page(self, output, page, config):
         if SIZE_PENDING in output:
             self.sized_later.append((page.file.abs_dest_path, self._build_lang(config), page.url))
+        if HOME_SRC_RE.match(page.file.src_uri):
+            self.offline.add_home(self._build_lang(config), self._prefix(config), page.file.abs_dest_path)
         return output
 
     @plugins.event_priority(-200)
@@ -438,7 +456,10 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self._finish_pamphlets(config)
         self.library.keep_bodies()
         minify_assets(Path(config.site_dir))
-        self._trim_css(config)
+        self._trim_css(config)  # before the worker's version hashes the finished site
+        sizes = self.offline.finish(Path(config.site_dir), config.extra.get("scope") or "/",
+                                    worker=self.command != "serve")
+        log.info("Keep every guide: " + ", ".join(f"{lang} {size / 1024:.0f} KB" for lang, size in sizes.items()))
         if self.config.precompress:
             started = time.perf_counter()
             stats = precompress(Path(config.site_dir), user_cache())
