@@ -1,6 +1,6 @@
 """The built site as a real host serves it, for scripts/bench_site: Debian's
 nginx with the shipped configuration (deploy/nginx/, precompressed files),
-started as the bench's own process on 127.0.0.1 (as tests/test_nginx.py does),
+started as its own process on 127.0.0.1 (by the bench and by tests/test_nginx.py),
 with one more access log that records what each response cost on the wire.
 
 - `first_visit()`: a guide page opened in real headless Chromium by a new
@@ -44,14 +44,18 @@ def _free_port() -> int:
 
 
 class Nginx:
-    """nginx with deploy/nginx/'s configuration over `site`, as this process's child."""
+    """nginx with deploy/nginx/'s configuration over `site`, as this process's child: the bench's
+    server and tests/test_nginx.py's (one way to start the shipped configuration).
+    `prefix`: the folder for its configuration and logs (a temporary one, removed on exit, if None)."""
 
-    def __init__(self, site: Path):
+    def __init__(self, site: Path, prefix: Path | None = None):
         if not (NGINX.exists() and BROTLI_MODULE.exists()):
-            raise SystemExit("bench: nginx and libnginx-mod-http-brotli-static are missing — run scripts/setup bench")
+            raise SystemExit("nginx and libnginx-mod-http-brotli-static are missing — run scripts/setup test")
         self.site, self.port = site, _free_port()
-        self.prefix = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
-        self.wire_log = self.prefix / "wire.log"
+        self._own_prefix = prefix is None
+        self.prefix = Path(tempfile.mkdtemp(prefix="doorstep-nginx-")) if prefix is None else prefix
+        self.access_log = self.prefix / "access.log"  # the shipped `doorstep` format (doorstep report reads it)
+        self.wire_log = self.prefix / "wire.log"      # what each response cost on the wire
         for name in ("doorstep-http.conf", "doorstep-site.conf", "doorstep-headers.conf"):
             shutil.copy(DEPLOY / name, self.prefix / name)
         user = "user root;\n" if os.geteuid() == 0 else ""
@@ -74,7 +78,7 @@ http {{
         listen 127.0.0.1:{self.port};
         server_name localhost;
         root {site};
-        access_log {self.prefix / 'access.log'} doorstep;
+        access_log {self.access_log} doorstep;
         access_log {self.wire_log} wire;
         include doorstep-site.conf;
     }}
@@ -91,7 +95,7 @@ http {{
                 "-e", str(self.prefix / "error.log")]
         check = subprocess.run([*args, "-t"], capture_output=True, text=True)
         if check.returncode != 0:
-            raise SystemExit(f"bench: nginx refuses the configuration:\n{check.stderr}")
+            raise RuntimeError(f"nginx refuses the configuration:\n{check.stderr}")
         self.process = subprocess.Popen(args)
         for _ in range(100):
             try:
@@ -99,12 +103,13 @@ http {{
                     return self
             except OSError:
                 time.sleep(0.05)
-        raise SystemExit("bench: nginx did not start: " + (self.prefix / "error.log").read_text())
+        raise RuntimeError("nginx did not start: " + (self.prefix / "error.log").read_text())
 
     def __exit__(self, *exc):
         self.process.terminate()
         self.process.wait(timeout=10)
-        shutil.rmtree(self.prefix, ignore_errors=True)
+        if self._own_prefix:
+            shutil.rmtree(self.prefix, ignore_errors=True)
 
     def responses(self, since: int = 0) -> tuple[list[dict], int]:
         """Responses logged after byte `since` of the wire log, and the new end."""

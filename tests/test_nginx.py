@@ -11,9 +11,8 @@ import gzip
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
-import time
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,8 +22,9 @@ import tinyhtml5
 
 from conftest import LANGS, REPO, bundled_guides
 
-NGINX = Path("/usr/sbin/nginx")
-BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
+sys.path.insert(0, str(REPO / "scripts"))
+from _served import BROTLI_MODULE, NGINX, Nginx  # noqa: E402  (one way to start the shipped nginx: the bench's too)
+
 DEPLOY = REPO / "deploy" / "nginx"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
@@ -32,69 +32,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-g
 PHONE = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
          "Chrome/124.0.0.0 Mobile Safari/537.36")
 SLUG = bundled_guides()[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Nginx:
-    """Debian's nginx with the shipped configuration, as this test's own process."""
-
-    def __init__(self, site: Path, prefix: Path):
-        self.site, self.prefix, self.port = site, prefix, free_port()
-        self.access_log = prefix / "access.log"
-        for name in ("doorstep-http.conf", "doorstep-site.conf", "doorstep-headers.conf"):
-            shutil.copy(DEPLOY / name, prefix / name)  # as a deployment copies them (relative includes)
-        user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the test's private folders
-        temp = "\n".join(f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                                                 "uwsgi", "scgi"))
-        (prefix / "nginx.conf").write_text(f"""
-load_module {BROTLI_MODULE};
-{user}daemon off;
-worker_processes 1;
-pid {prefix / 'nginx.pid'};
-error_log {prefix / 'error.log'} warn;
-events {{ worker_connections 64; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-{temp}
-    include doorstep-http.conf;
-    server {{
-        listen 127.0.0.1:{self.port};
-        server_name localhost;
-        root {site};
-        access_log {self.access_log} doorstep;
-        include doorstep-site.conf;
-    }}
-}}
-""", encoding="utf-8")
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        check = subprocess.run([str(NGINX), "-t", "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf"),
-                                "-e", str(self.prefix / "error.log")], capture_output=True, text=True)
-        assert check.returncode == 0, check.stderr
-        self.process = subprocess.Popen([str(NGINX), "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf"),
-                                         "-e", str(self.prefix / "error.log")])
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.1):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError((self.prefix / "error.log").read_text())
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
