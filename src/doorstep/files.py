@@ -34,6 +34,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def fill_in(path: Path, placeholder: str, value: str) -> None:
+    """Put `value` where a page written before it was known holds `placeholder`
+    (a pamphlet's size, the trimmed stylesheet's hash, the offline download's size)."""
+    text = path.read_text(encoding="utf-8")
+    if placeholder in text:
+        write_atomic(path, text.replace(placeholder, value).encode("utf-8"))
+
+
 def swap_in(new: Path, final: Path) -> None:
     """Put the finished folder `new` (built beside `final`) in `final`'s place,
     so that `final` is always either the old folder or the whole new one."""

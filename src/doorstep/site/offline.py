@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from ..files import write_atomic
+from ..files import fill_in, write_atomic
 from ..locale import strings as ui_strings
 from .compress import TEXT, compressed, user_cache
 
@@ -37,7 +37,7 @@ MANIFEST = "offline.json"
 WORKER = "sw.js"
 # Stands for "182 KB" on a home page written before the guides' sizes are known
 # (private-use characters: never in a guide, unchanged by escaping).
-SIZE_PENDING = "\ue000doorstep-offline-size\ue001"
+KEEP_SIZE_PENDING = "\ue000doorstep-offline-size\ue001"
 # Search, as the page loads it when the reader opens it (site/search.py,
 # overrides/assets/javascripts/doorstep-search.js): kept with every guide.
 SEARCH_FILES = ("search/{lang}.json", "assets/javascripts/workers/doorstep-search.js")
@@ -111,7 +111,7 @@ class Offline:
     @staticmethod
     def home_context(lang: str) -> dict:
         """What the home page's "Keep every guide" box shows before the size is known."""
-        return {"size": ui_strings(lang)("keep_size", size=SIZE_PENDING)}
+        return {"size": ui_strings(lang)("keep_size", size=KEEP_SIZE_PENDING)}
 
     def finish(self, site_dir: Path, scope: str, worker: bool = True) -> dict[str, int]:
         """Write every language's offline.json, put the sizes into the home pages,
@@ -136,9 +136,7 @@ class Offline:
                          json.dumps(manifest, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode())
             label = ui_strings(lang).size(total)
             for home in language.homes:
-                text = home.read_text(encoding="utf-8")
-                if SIZE_PENDING in text:
-                    write_atomic(home, text.replace(SIZE_PENDING, label).encode("utf-8"))
+                fill_in(home, KEEP_SIZE_PENDING, label)
         if not worker:
             return sizes
         langs = sorted(language.prefix.rstrip("/") for language in self.languages.values() if language.prefix)

@@ -29,7 +29,7 @@ from ..body.shape import text_html
 from ..errors import DoorstepError
 from ..locale import direction, strings as ui_strings
 from ..model import Library, load_library
-from ..files import swap_in, write_atomic
+from ..files import fill_in, swap_in, write_atomic
 from ..pamphlet import PamphletJob, Pamphleteer, guide_job
 from ..translation import is_behind
 from . import listen, search, trim
@@ -346,8 +346,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         self.builds = []
         for html_path, lang, page_url in self.sized_later:
             label = ui_strings(lang)("pdf", size=ui_strings(lang).size(self.pdf_sizes[page_url]))
-            text = Path(html_path).read_text(encoding="utf-8")
-            write_atomic(Path(html_path), text.replace(SIZE_PENDING, str(escape(label))).encode("utf-8"))
+            fill_in(Path(html_path), SIZE_PENDING, str(escape(label)))
         self.sized_later = []
 
     def _write_search_index(self, lang, config, files):
@@ -515,9 +514,7 @@ class DoorstepPlugin(BasePlugin[DoorstepConfig]):
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         result = trim.trim(site, config.theme.dirs, root / self.config.cache_dir / "trim")
         for page in site.rglob("*.html"):
-            text = page.read_text(encoding="utf-8")
-            if CSS_PENDING in text:
-                write_atomic(page, text.replace(CSS_PENDING, result.digest).encode("utf-8"))
+            fill_in(page, CSS_PENDING, result.digest)
         kept = f"{result.kept} of {result.rules} rules kept" if result.rules else "from cache"
         log.info(f"Material's stylesheet trimmed: {kept} ({result.name}) in {time.perf_counter() - started:.2f} s")
 
